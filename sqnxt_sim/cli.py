@@ -1,0 +1,87 @@
+"""The command line: thin click commands over the library.
+
+Library errors (``SqnxtError``) become one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from . import __version__
+from .errors import SqnxtError
+
+FORMATS = ("table", "csv", "json")
+
+
+def clean_errors(fn):
+    """Turn library errors into one located line and exit status 2."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SqnxtError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        except BrokenPipeError:  # e.g. `sqnxt-sim run … | head`
+            sys.exit(0)
+    return wrapper
+
+
+def output_options(formats=FORMATS):
+    """--format and --out, shared by every command that writes a result."""
+    def deco(fn):
+        fn = click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
+                          help="Write to this file instead of standard output.")(fn)
+        fn = click.option("--format", "-f", "fmt", type=click.Choice(formats),
+                          default=formats[0], show_default=True,
+                          help="Output format: a table for people, CSV or JSON for tools.")(fn)
+        return fn
+    return deco
+
+
+def emit(text: str, out: str | None) -> None:
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sqnxt-sim")
+def main() -> None:
+    """sqnxt-sim: cycles, utilisation and energy of DNNs on PE-array accelerators.
+
+    \b
+    Typical use:
+      sqnxt-sim show networks/sqnxt23v5.yaml
+      sqnxt-sim run networks/sqnxt23v5.yaml --accel accelerators/os_32x32.yaml
+    """
+
+
+@main.command()
+@click.argument("network", type=click.Path(dir_okay=False))
+@output_options(FORMATS + ("yaml",))
+@clean_errors
+def show(network: str, fmt: str, out: str | None) -> None:
+    """Show NETWORK's layers: shapes, kernel, stride, groups, MACs and parameters.
+
+    NETWORK is a network YAML file (see docs/network-format.md). `--format yaml` writes the
+    loaded graph as flat YAML (every layer and edge explicit), which loads back unchanged.
+    """
+    from .network.yaml_io import dump_network, load_network
+    from .report.tables import network_json, network_table
+
+    net = load_network(network)
+    if fmt == "yaml":
+        emit(dump_network(net), out)
+    elif fmt == "csv":
+        emit(net.table().to_csv(index=False), out)
+    elif fmt == "json":
+        emit(json.dumps(network_json(net), indent=2) + "\n", out)
+    else:
+        emit(network_table(net), out)

@@ -1,0 +1,100 @@
+"""The loop nest of one layer: what the dataflow templates and the tiler see.
+
+A Workload is a frozen value with no name, so identical layers (SqueezeNext repeats the same
+shapes many times) share one cache entry.  Dimension letters follow Timeloop / nn_dataflow:
+
+    N batch, G groups, K output channels per group, C input channels per group,
+    P output rows, Q output columns, R kernel rows, S kernel columns.
+
+``kind`` says what the innermost operation is:
+
+* ``conv`` – multiply-accumulate; fully connected layers are 1×1 convolutions on a 1×1 map,
+  depthwise convolutions are G = channels with C = K = 1.
+* ``pool_max`` / ``pool_avg`` – one compare / add per window element; no weights
+  (expressed as G = channels, C = K = 1, like a depthwise conv without weights).
+* ``eltwise`` – element-wise add of ``operands`` tensors of shape G×P×Q (C = K = R = S = 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    CONV = "conv"
+    POOL_MAX = "pool_max"
+    POOL_AVG = "pool_avg"
+    ELTWISE = "eltwise"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    kind: Kind
+    G: int
+    K: int
+    C: int
+    P: int
+    Q: int
+    R: int = 1
+    S: int = 1
+    stride_h: int = 1
+    stride_w: int = 1
+    H: int = 0          # input rows before padding (0: derive from P, R, stride)
+    W: int = 0          # input columns before padding
+    pad_top: int = 0
+    pad_bottom: int = 0
+    pad_left: int = 0
+    pad_right: int = 0
+    N: int = 1
+    operands: int = 2   # eltwise only: number of tensors summed
+
+    def __post_init__(self) -> None:
+        for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N", "operands"):
+            v = getattr(self, f)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"Workload.{f} must be a positive integer, got {v!r}")
+        if self.H == 0:
+            object.__setattr__(self, "H", (self.P - 1) * self.stride_h + self.R
+                               - self.pad_top - self.pad_bottom)
+        if self.W == 0:
+            object.__setattr__(self, "W", (self.Q - 1) * self.stride_w + self.S
+                               - self.pad_left - self.pad_right)
+
+    # -- derived sizes (elements, not bytes) -------------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        return self.kind is Kind.CONV
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates (conv/FC); for pooling and eltwise, the basic ops instead."""
+        if self.kind is Kind.ELTWISE:
+            return self.N * self.G * self.P * self.Q * (self.operands - 1)
+        return self.N * self.G * self.K * self.C * self.P * self.Q * self.R * self.S
+
+    @property
+    def weight_elems(self) -> int:
+        return self.G * self.K * self.C * self.R * self.S if self.has_weights else 0
+
+    @property
+    def ifmap_elems(self) -> int:
+        """Input elements actually stored (padding is generated, never fetched)."""
+        per = self.N * self.G * self.C * self.H * self.W
+        return per * self.operands if self.kind is Kind.ELTWISE else per
+
+    @property
+    def ofmap_elems(self) -> int:
+        return self.N * self.G * self.K * self.P * self.Q
+
+    @property
+    def in_channels(self) -> int:
+        return self.G * self.C
+
+    @property
+    def out_channels(self) -> int:
+        return self.G * self.K
+
+    @property
+    def is_depthwise(self) -> bool:
+        return self.kind is Kind.CONV and self.G > 1 and self.C == 1 and self.K == 1

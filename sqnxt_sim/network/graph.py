@@ -1,0 +1,213 @@
+"""A network: a networkx DAG of layer values with every tensor shape inferred."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import pandas as pd
+
+from ..dataflow.workload import Workload
+from ..errors import NetworkError
+from .layers import Input, Layer, Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One layer in place: its name, value, producers and inferred shapes."""
+
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    in_shapes: tuple[Shape, ...]
+    out_shape: Shape
+    line: int | None = None
+
+    @property
+    def type(self) -> str:
+        return self.layer.type_name
+
+    @property
+    def macs(self) -> int:
+        return self.layer.macs(self.in_shapes)
+
+    @property
+    def weights(self) -> int:
+        return self.layer.weights(self.in_shapes)
+
+    @property
+    def biases(self) -> int:
+        return self.layer.biases(self.in_shapes)
+
+    @property
+    def bn_params(self) -> int:
+        return self.layer.bn_params(self.in_shapes)
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases + self.bn_params
+
+    @property
+    def workload(self) -> Workload | None:
+        return self.layer.workload(self.in_shapes)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerDef:
+    """A layer as declared, before shapes are known."""
+
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    line: int | None = None
+
+
+class Network:
+    """Built from layer declarations; validates the graph and infers shapes on construction.
+
+    Errors name the source file and the declaring line.
+    """
+
+    def __init__(self, name: str, defs: list[LayerDef], *, source: str | None = None) -> None:
+        self.name = name
+        self.source = source
+        g = nx.DiGraph()
+        order: dict[str, int] = {}
+        for i, d in enumerate(defs):
+            if d.name in order:
+                raise NetworkError(f"layer name {d.name!r} is defined twice", file=source,
+                                   line=d.line, field="name")
+            order[d.name] = i
+            g.add_node(d.name, defn=d)
+        for d in defs:
+            lo, hi = d.layer.arity
+            n = len(d.inputs)
+            if n < lo or (hi is not None and n > hi):
+                want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else
+                                                 f"{lo} to {hi}")
+                raise NetworkError(f"{d.layer.type_name} {d.name!r} takes {want} input(s), "
+                                   f"got {n}", file=source, line=d.line, field="inputs")
+            for src in d.inputs:
+                if src not in order:
+                    raise NetworkError(f"{d.layer.type_name} {d.name!r}: input {src!r} is not "
+                                       f"a layer of this network", file=source, line=d.line,
+                                       field="inputs")
+                if src == d.name:
+                    raise NetworkError(f"{d.name!r} takes itself as input", file=source,
+                                       line=d.line, field="inputs")
+                g.add_edge(src, d.name)
+        if not nx.is_directed_acyclic_graph(g):
+            cycle = nx.find_cycle(g)
+            first = g.nodes[cycle[0][0]]["defn"]
+            raise NetworkError("the graph has a cycle: " + " -> ".join(
+                [u for u, _ in cycle] + [cycle[0][0]]), file=source, line=first.line,
+                field="inputs")
+        if not any(isinstance(d.layer, Input) for d in defs):
+            raise NetworkError("the network has no input", file=source, field="input")
+
+        nodes: dict[str, Node] = {}
+        for name in nx.lexicographical_topological_sort(g, key=order.__getitem__):
+            d: LayerDef = g.nodes[name]["defn"]
+            ins = tuple(nodes[s].out_shape for s in d.inputs)
+            try:
+                out = d.layer.output_shape(ins)
+            except NetworkError as e:
+                e.message = f"{d.layer.type_name} {d.name!r}: {e.message}"
+                raise e.located(file=source, line=d.line)
+            if out.c < 1 or out.h < 1 or out.w < 1:
+                raise NetworkError(f"{d.layer.type_name} {d.name!r}: output shape {out} is "
+                                   f"empty", file=source, line=d.line, field="kernel")
+            nodes[name] = Node(name, d.layer, d.inputs, ins, out, d.line)
+            g.nodes[name]["node"] = nodes[name]
+        self.graph = g
+        self._nodes = nodes
+
+    # -- access ---------------------------------------------------------------------------
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node in topological order (declaration order where the graph allows)."""
+        return list(self._nodes.values())
+
+    def __getitem__(self, name: str) -> Node:
+        return self._nodes[name]
+
+    def __iter__(self):
+        return iter(self._nodes.values())
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    @property
+    def compute_nodes(self) -> list[Node]:
+        """Nodes that cost something on the accelerator (conv, FC, pooling, add)."""
+        return [n for n in self._nodes.values() if n.layer.compute]
+
+    @property
+    def input_shape(self) -> Shape:
+        return next(n.out_shape for n in self._nodes.values() if isinstance(n.layer, Input))
+
+    def defs(self) -> list[LayerDef]:
+        return [LayerDef(n.name, n.layer, n.inputs, n.line) for n in self._nodes.values()]
+
+    # -- totals ---------------------------------------------------------------------------
+    @cached_property
+    def totals(self) -> dict[str, int]:
+        t = {"macs": 0, "weights": 0, "biases": 0, "bn_params": 0}
+        for n in self._nodes.values():
+            t["macs"] += n.macs
+            t["weights"] += n.weights
+            t["biases"] += n.biases
+            t["bn_params"] += n.bn_params
+        t["params"] = t["weights"] + t["biases"] + t["bn_params"]
+        return t
+
+    @property
+    def macs(self) -> int:
+        return self.totals["macs"]
+
+    @property
+    def weights(self) -> int:
+        return self.totals["weights"]
+
+    @property
+    def params(self) -> int:
+        return self.totals["params"]
+
+    def summary(self) -> dict:
+        return {"layers": len(self._nodes), "compute_layers": len(self.compute_nodes),
+                "input": str(self.input_shape), **self.totals}
+
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for n in self._nodes.values():
+            lay = n.layer
+            kernel = getattr(lay, "kernel", None)
+            stride = getattr(lay, "stride", None)
+            rows.append({
+                "name": n.name,
+                "type": n.type,
+                "inputs": ",".join(n.inputs),
+                "in_shape": ",".join(str(s) for s in n.in_shapes),
+                "out_shape": str(n.out_shape),
+                "kernel": f"{kernel[0]}x{kernel[1]}" if kernel else "",
+                "stride": f"{stride[0]}x{stride[1]}" if stride else "",
+                "groups": getattr(lay, "groups", 1),
+                "macs": n.macs,
+                "weights": n.weights,
+                "biases": n.biases,
+                "bn_params": n.bn_params,
+                "params": n.params,
+            })
+        return pd.DataFrame(rows)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        strip = lambda net: [(n.name, n.layer, n.inputs) for n in net]  # noqa: E731
+        return self.name == other.name and strip(self) == strip(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Network({self.name!r}, {len(self)} layers, {self.macs:,} MACs)"
