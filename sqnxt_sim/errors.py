@@ -7,6 +7,8 @@ Library code raises these; only ``cli.py`` turns them into output.
 
 from __future__ import annotations
 
+import re
+
 
 class SqnxtError(Exception):
     """Base of every error raised for bad input."""
@@ -39,7 +41,9 @@ class SqnxtError(Exception):
             where += ": "
         elif self.line is not None:
             where = f"line {self.line}: "
-        field = f"{self.field}: " if self.field and self.field not in self.message else ""
+        named = self.field and re.search(rf"(?<![\w.]){re.escape(str(self.field))}(?!\w)",
+                                         self.message)
+        field = f"{self.field}: " if self.field and not named else ""
         return f"{where}{field}{self.message}"
 
 

@@ -61,6 +61,10 @@ class LayerDef:
     layer: Layer
     inputs: tuple[str, ...]
     line: int | None = None
+    field_lines: tuple[tuple[str, int], ...] = ()   # (field, line) as written, for errors
+
+    def line_of(self, field: str | None) -> int | None:
+        return dict(self.field_lines).get(field, self.line) if field else self.line
 
 
 class Network:
@@ -87,7 +91,8 @@ class Network:
                 want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else
                                                  f"{lo} to {hi}")
                 raise NetworkError(f"{d.layer.type_name} {d.name!r} takes {want} input(s), "
-                                   f"got {n}", file=source, line=d.line, field="inputs")
+                                   f"got {n}", file=source, line=d.line_of("inputs"),
+                                   field="inputs")
             for src in d.inputs:
                 if src not in order:
                     raise NetworkError(f"{d.layer.type_name} {d.name!r}: input {src!r} is not "
@@ -114,10 +119,11 @@ class Network:
                 out = d.layer.output_shape(ins)
             except NetworkError as e:
                 e.message = f"{d.layer.type_name} {d.name!r}: {e.message}"
-                raise e.located(file=source, line=d.line)
+                raise e.located(file=source, line=d.line_of(e.field))
             if out.c < 1 or out.h < 1 or out.w < 1:
                 raise NetworkError(f"{d.layer.type_name} {d.name!r}: output shape {out} is "
-                                   f"empty", file=source, line=d.line, field="kernel")
+                                   f"empty", file=source, line=d.line_of("kernel"),
+                                   field="kernel")
             nodes[name] = Node(name, d.layer, d.inputs, ins, out, d.line)
             g.nodes[name]["node"] = nodes[name]
         self.graph = g

@@ -54,6 +54,14 @@ def _pads(v) -> tuple[int, int, int, int]:
     return (h, h, w, w)
 
 
+def _normalise_window(layer) -> None:
+    """Accept ``kernel=3`` / ``pad=[1, 0]`` in Python as in YAML; store tuples so the frozen
+    value stays hashable."""
+    object.__setattr__(layer, "kernel", _pair(layer.kernel, "kernel"))
+    object.__setattr__(layer, "stride", _pair(layer.stride, "stride"))
+    object.__setattr__(layer, "pad", _pads(layer.pad))
+
+
 def _positive(name: str, v) -> None:
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
         raise NetworkError(f"{name} must be a positive integer, got {v!r}", field=name)
@@ -105,7 +113,7 @@ def _check_window(kind: str, in_hw: tuple[int, int], k: tuple[int, int],
     ph = in_hw[0] + pad[0] + pad[1]
     pw = in_hw[1] + pad[2] + pad[3]
     if k[0] > ph or k[1] > pw:
-        raise NetworkError(f"{kind} kernel {k[0]}x{k[1]} is larger than its padded input "
+        raise NetworkError(f"kernel {k[0]}x{k[1]} is larger than its padded input "
                            f"{ph}x{pw}", field="kernel")
 
 
@@ -124,6 +132,7 @@ class Conv(Layer):
     compute: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
+        _normalise_window(self)
         _positive("out", self.out)
         for v in self.kernel:
             _positive("kernel", v)
@@ -240,6 +249,7 @@ class Pool(Layer):
     def __post_init__(self) -> None:
         if self.mode not in ("max", "avg"):
             raise NetworkError(f"pool mode must be max or avg, got {self.mode!r}", field="type")
+        _normalise_window(self)
         for v in self.kernel:
             _positive("kernel", v)
         for v in self.stride:
@@ -247,6 +257,11 @@ class Pool(Layer):
         for v in self.pad:
             _non_negative("pad", v)
         _flag("ceil", self.ceil)
+        # Caffe's rule (CHECK_LT(pad, kernel)): otherwise a window can lie wholly in padding
+        kh, kw = self.kernel
+        if any(p >= k for p, k in zip(self.pad, (kh, kh, kw, kw))):
+            raise NetworkError(f"pad {list(self.pad)} must be smaller than the kernel "
+                               f"{kh}x{kw}", field="pad")
 
     def output_shape(self, ins):
         x = ins[0]
@@ -311,7 +326,8 @@ class Add(Layer):
         first = ins[0]
         for s in ins[1:]:
             if s != first:
-                raise NetworkError(f"add of mismatched shapes {first} and {s}", field="inputs")
+                raise NetworkError(f"inputs have mismatched shapes {first} and {s}",
+                                   field="inputs")
         return first
 
     def workload(self, ins):
@@ -331,7 +347,7 @@ class Concat(Layer):
         first = ins[0]
         for s in ins[1:]:
             if (s.h, s.w) != (first.h, first.w):
-                raise NetworkError(f"concat of mismatched maps {first} and {s}",
+                raise NetworkError(f"inputs have mismatched maps {first} and {s}",
                                    field="inputs")
         return Shape(sum(s.c for s in ins), first.h, first.w)
 

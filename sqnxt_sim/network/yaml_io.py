@@ -76,10 +76,19 @@ def read_yaml(text: str, source: str | None, error=NetworkError) -> Any:
         line = mark.line + 1 if mark else None
         msg = (e.problem or str(e)).strip()
         if e.context:
-            msg = f"{e.context.strip()}, {msg}"
+            started = e.context_mark
+            at = (f" (from line {started.line + 1})" if started and e.problem_mark
+                  and started.line != e.problem_mark.line else "")
+            msg = f"{e.context.strip()}{at}, {msg}"
         raise error(f"malformed YAML: {msg}", file=source, line=line) from None
+    except yaml.reader.ReaderError as e:  # e.g. a control character; no mark, a position
+        line = text.count("\n", 0, e.position) + 1 if isinstance(text, str) else None
+        raise error(f"malformed YAML: {e.reason} (character {e.character!r})", file=source,
+                    line=line) from None
     except yaml.YAMLError as e:
         raise error(f"malformed YAML: {e}", file=source) from None
+    except RecursionError:
+        raise error("malformed YAML: nested too deeply", file=source) from None
 
 
 def line_of(d: Any, key: str | None = None) -> int | None:
@@ -172,6 +181,7 @@ class _Scope:
     input: str                       # what 'in' (or the default first input) refers to
     parent: "_Scope | None" = None
     local: dict = field(default_factory=dict)   # declared short name -> full name
+    ahead: dict = field(default_factory=dict)   # names declared further down -> their line
 
     def resolve(self, ref: str) -> str | None:
         s: _Scope | None = self
@@ -182,6 +192,9 @@ class _Scope:
                 return s.local[ref]
             s = s.parent
         return None
+
+
+MAX_LAYERS = 100_000
 
 
 class _Expander:
@@ -197,6 +210,9 @@ class _Expander:
         if not isinstance(self.templates, dict):
             self.err("templates must be a mapping of template name to definition",
                      doc, "templates")
+        for t in self.templates:
+            if not isinstance(t, str):
+                self.err(f"template name {t!r} must be a string", self.templates, t)
         self.defaults = doc.get("defaults") or LDict()
         if not isinstance(self.defaults, dict):
             self.err("defaults must be a mapping of layer type to fields", doc, "defaults")
@@ -210,8 +226,9 @@ class _Expander:
                     self.err(f"unknown field {k!r} for {t} (allowed: "
                              f"{', '.join(sorted(LAYER_FIELDS[t]))})", fields_, k)
 
-    def err(self, msg: str, d: Any, key: str | None = None, extra: str = ""):
-        raise NetworkError(msg + extra, file=self.source, line=line_of(d, key), field=key)
+    def err(self, msg: str, d: Any, key: Any = None, extra: str = ""):
+        raise NetworkError(msg + extra, file=self.source, line=line_of(d, key),
+                           field=None if key is None else str(key))
 
     def value(self, v: Any, scope: _Scope, d: Any, key: str):
         """Evaluate a field value: strings starting with '=' are expressions."""
@@ -231,7 +248,11 @@ class _Expander:
         if not isinstance(items, list):
             self.err(f"{key} must be a list", owner, key)
         last = scope.input
+        scope.ahead = {it["name"]: line_of(it, "name") for it in items
+                       if isinstance(it, dict) and isinstance(it.get("name"), str)}
         for item in items:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                scope.ahead.pop(item["name"], None)
             if not isinstance(item, dict):
                 self.err("each layer must be a mapping with a 'type' (or a 'use')",
                          item if hasattr(item, "line") else owner, None if
@@ -264,6 +285,10 @@ class _Expander:
             full = scope.resolve(r)
             if full is None:
                 full = r if r in self.all_names else None
+            if full is None and r in scope.ahead:
+                self.err(f"input {r!r} is declared further down (line {scope.ahead[r]}); a "
+                         f"layer may only take inputs from layers above it, which also rules "
+                         f"out cycles", item, key)
             if full is None:
                 self.err(f"input {r!r} is not a layer defined before this one", item, key)
             out.append(full)
@@ -280,7 +305,7 @@ class _Expander:
         ltype = item.get("type")
         if ltype is None:
             self.err("layer has no 'type' (or 'use' for a template)", item)
-        if ltype not in LAYER_FIELDS:
+        if not isinstance(ltype, str) or ltype not in LAYER_FIELDS:
             self.err(f"unknown layer type {ltype!r} (known: "
                      f"{', '.join(sorted(LAYER_FIELDS))})", item, "type")
         name = self._name(item, scope, f"{ltype}{len(self.defs)}")
@@ -303,11 +328,16 @@ class _Expander:
             self.err(f"{ltype} {name!r}: {e.message}", item, key)
         full = scope.prefix + name
         inputs = self._inputs(item, scope, prev)
-        self.add(LayerDef(full, layer, inputs, line_of(item)), item)
+        lines = getattr(item, "lines", {})
+        self.add(LayerDef(full, layer, inputs, line_of(item),
+                          tuple((str(k), v) for k, v in lines.items())), item)
         scope.local[name] = full
         return full
 
     def add(self, d: LayerDef, item: Any) -> None:
+        if len(self.defs) >= MAX_LAYERS:
+            self.err(f"the network has more than {MAX_LAYERS:,} layers (a runaway repeat?)",
+                     item, "repeat" if "repeat" in item else None)
         if d.name in self.all_names:
             self.err(f"layer name {d.name!r} is defined twice", item, "name")
         self.all_names.add(d.name)
@@ -335,6 +365,9 @@ class _Expander:
         if not isinstance(declared, dict):
             self.err("template args must be a mapping of name to default (null: required)",
                      tmpl, "args")
+        for k in declared:
+            if not isinstance(k, str) or not k.isidentifier():
+                self.err(f"template argument name {k!r} must be an identifier", declared, k)
         repeat = self.value(item.get("repeat", 1), scope, item, "repeat")
         if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
             self.err(f"repeat must be a non-negative integer, got {repeat!r}", item, "repeat")
@@ -436,6 +469,10 @@ def load_network(path: str | os.PathLike) -> Network:
             text = fh.read()
     except OSError as e:
         raise NetworkError(f"cannot read network file: {e.strerror}", file=path) from None
+    except UnicodeDecodeError as e:
+        with open(path, "rb") as fh:
+            line = fh.read()[:e.start].count(b"\n") + 1
+        raise NetworkError(f"not UTF-8 text ({e.reason})", file=path, line=line) from None
     if path.lower().endswith(".csv"):
         from .topology import load_topology  # SCALE-Sim topology CSV
         return load_topology(text, path)
@@ -464,9 +501,10 @@ def dump_network(net: Network) -> str:
     def _flow_dict(dumper, data):
         return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
 
-    lines = [f"# flat dump of {net.name} ({net.source or 'in memory'}) by sqnxt-sim",
+    comment = f"flat dump of {net.name} ({net.source or 'in memory'}) by sqnxt-sim"
+    lines = ["# " + " ".join(comment.splitlines()),  # a newline in a name must not end it
              yaml.safe_dump({"name": net.name}, sort_keys=False).rstrip(),
-             f"input: [{s.c}, {s.h}, {s.w}]", "layers:"]
+             f"input: [{s.c}, {s.h}, {s.w}]", "layers:" if layers else "layers: []"]
     for e in layers:
         _Dumper.add_representer(dict, _flow_dict)
         lines.append("  - " + yaml.dump(e, Dumper=_Dumper, sort_keys=False,

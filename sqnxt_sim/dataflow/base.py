@@ -1,0 +1,130 @@
+"""What every dataflow template returns, and the registry templates join by name.
+
+A template maps one workload tile onto the PE array and counts, in closed form, the cycles and
+the actions at the levels inside the global buffer (MACs, RF reads/writes, inter-PE deliveries,
+global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Protocol
+
+from ..errors import AcceleratorError
+from .workload import Workload
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Actions counted by the model (docs/model.md §5). All values are word/operation counts."""
+
+    macs: float = 0.0            # multiply-accumulates actually performed (zeros skipped in OS)
+    rf_reads: float = 0.0
+    rf_writes: float = 0.0
+    array: float = 0.0           # inter-PE transfers and broadcast deliveries
+    sram_ifmap_reads: float = 0.0
+    sram_weight_reads: float = 0.0
+    sram_psum_reads: float = 0.0
+    sram_writes: float = 0.0     # partial sums and outputs written back by the array
+    sram_fill_writes: float = 0.0  # words written into the buffer from DRAM
+    sram_drain_reads: float = 0.0  # words read from the buffer to go to DRAM
+    dram_reads: float = 0.0      # words
+    dram_writes: float = 0.0
+
+    def __add__(self, o: "Counts") -> "Counts":
+        return Counts(*(getattr(self, f.name) + getattr(o, f.name) for f in fields(self)))
+
+    def scale(self, k: float) -> "Counts":
+        return Counts(*(getattr(self, f.name) * k for f in fields(self)))
+
+    @property
+    def sram_reads(self) -> float:
+        return (self.sram_ifmap_reads + self.sram_weight_reads + self.sram_psum_reads
+                + self.sram_drain_reads)
+
+    @property
+    def sram_total_writes(self) -> float:
+        return self.sram_writes + self.sram_fill_writes
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayCost:
+    """The cost of one workload tile on the array (no DRAM)."""
+
+    cycles: int
+    counts: Counts
+    active_pes: int               # PEs the mapping uses at best (for mapping efficiency)
+
+    def __add__(self, o: "ArrayCost") -> "ArrayCost":
+        return ArrayCost(self.cycles + o.cycles, self.counts + o.counts,
+                         max(self.active_pes, o.active_pes))
+
+    def times(self, n: int) -> "ArrayCost":
+        return ArrayCost(self.cycles * n, self.counts.scale(n), self.active_pes)
+
+
+@dataclass(frozen=True, slots=True)
+class Granularity:
+    """Tile sizes the buffer tiler should use so array tiles stay whole (multiples of these)."""
+
+    K: int = 1
+    C: int = 1
+    P: int = 1
+    Q: int = 1
+
+
+class Template(Protocol):
+    name: str
+
+    def supports(self, w: Workload) -> bool: ...
+
+    def granularity(self, w: Workload, acc) -> Granularity: ...
+
+    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
+        """Cost of running tile ``w``; ``psum_in``: partial sums of an earlier input-channel
+        slice must be brought back into the array first."""
+        ...
+
+
+_REGISTRY: dict[str, Template] = {}
+
+
+def register(name: str):
+    """Class decorator: one shared (stateless) instance per template name."""
+    def deco(cls):
+        cls.name = name
+        _REGISTRY[name] = cls()
+        return cls
+    return deco
+
+
+def template(name: str) -> Template:
+    if name not in _REGISTRY:
+        raise AcceleratorError(f"unknown dataflow {name!r} (known: {', '.join(sorted(_REGISTRY))})",
+                               field="dataflow")
+    return _REGISTRY[name]
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def inbound(extent_out: int, stride: int, kernel: int, pad_lo: int, size: int) -> int:
+    """Σ over kernel offsets of the number of output positions whose input lies inside the
+    unpadded input (padding is generated, never read).  Exact, O(kernel)."""
+    total = 0
+    for r in range(kernel):
+        # positions p with 0 <= p*stride + r - pad_lo < size
+        lo = max(0, ceil_div(pad_lo - r, stride))
+        hi = min(extent_out - 1, (size - 1 + pad_lo - r) // stride)
+        total += max(0, hi - lo + 1)
+    return total
+
+
+def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
+                  size: int) -> int:
+    """Input rows (or columns) inside the unpadded input that a block of ``count`` output rows
+    starting at ``start`` touches (its halo included)."""
+    lo = start * stride - pad_lo
+    hi = (start + count - 1) * stride - pad_lo + kernel   # exclusive
+    return max(0, min(hi, size) - max(lo, 0))

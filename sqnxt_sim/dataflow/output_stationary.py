@@ -1,0 +1,98 @@
+"""Output-stationary (OS) mode of the Squeezelerator (docs/model.md §3).
+
+Spatial unrolling: PE (i, j) owns output pixel (p0 + i, q0 + j) of an output tile of at most
+rows × cols pixels.  Stays in the PE: partial sums, for up to ``rf.registers`` filters at once.
+
+Per (output tile, group of f ≤ RF filters, input channel):
+* preload — the channel's input block is pushed in through the top row, one array row per
+  cycle (tile-rows cycles).  A stride-s convolution is run as its polyphase components
+  (min(s, R)·min(s, S) stride-1 problems), each preloaded separately, because a one-step mesh
+  shift moves an input by one pixel while PEs sit s pixels apart;
+* compute — the stream buffer broadcasts the f × R × S weights of the channel one per cycle,
+  skipping zero weights (fraction ``sparsity``); between taps every PE passes its input to its
+  neighbour (mesh shift, overlapped with the broadcasts);
+then, per (output tile, filter group), write-back: each PE drains its f results down its column
+and out through the bottom row, one value per column per cycle (f × tile-rows cycles).
+
+Pooling runs the same way with its window as the "taps" and nothing to skip; element-wise add
+preloads each operand and adds in place.  Padding is generated at the array edge, never read.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from math import ceil
+
+from .base import ArrayCost, Counts, Granularity, block_inbound, register
+from .workload import Kind, Workload
+
+
+def _splits(total: int, size: int) -> list[tuple[int, int, int]]:
+    """(start, length, count) runs covering ``total`` in pieces of ``size``."""
+    full, rem = divmod(total, size)
+    out = []
+    if full:
+        out.append((0, size, full))
+    if rem:
+        out.append((full * size, rem, 1))
+    return out
+
+
+def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
+    """Σ over the array tiles along one axis of the input rows (or columns) each tile reads:
+    halo included, padding excluded (it is generated at the array edge)."""
+    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
+               for s in range(0, out, size))
+
+
+@lru_cache(maxsize=65536)
+def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
+            psum_in: bool = False) -> ArrayCost:
+    conv = w.kind is Kind.CONV
+    eltwise = w.kind is Kind.ELTWISE
+    sp = sparsity if conv else 0.0
+    taps = 1 if eltwise else w.R * w.S
+    preloads = w.operands if eltwise else min(w.stride_h, w.R) * min(w.stride_w, w.S)
+    F = rf if conv else 1
+    kgroups = _splits(w.K, F)
+    n_kgroups = sum(n for _, _, n in kgroups)
+    n_qtiles = -(-w.Q // cols)
+    refill = 2 if psum_in else 1                  # drain, plus psum refill for later C slices
+
+    cycles = 0
+    macs = array = wreads = pes_f = 0.0
+    for _, tr, pcount in _splits(w.P, rows):
+        pes = tr * w.Q                            # PEs busy, summed over the column tiles
+        hops_col = tr * (tr + 1) / 2 * w.Q        # a value pushed through tr rows, per column
+        for _, f, fcount in kgroups:
+            n = pcount * fcount * w.G             # identical (tile row, filter group) units
+            bcast = (w.operands - 1) if eltwise else ceil((1.0 - sp) * f * taps * w.C - 1e-9)
+            cycles += n * n_qtiles * (bcast + w.C * preloads * tr + f * tr * refill)
+            dense = (w.operands - 1) * pes if eltwise else f * w.C * taps * pes
+            macs += n * dense * (1.0 - sp)
+            array += n * (bcast * pes                              # broadcast deliveries
+                          + w.C * max(0, taps - preloads) * pes    # mesh shifts between taps
+                          + w.C * preloads * hops_col              # preload shifts
+                          + f * hops_col * refill)                 # drain (and psum refill)
+            wreads += n * n_qtiles * (bcast if conv else 0)
+            pes_f += n * f * pes
+    rows_in = footprint(w.P, rows, w.stride_h, w.R, w.pad_top, w.H)
+    cols_in = footprint(w.Q, cols, w.stride_w, w.S, w.pad_left, w.W)
+    ifmap = w.G * n_kgroups * w.C * rows_in * cols_in * (w.operands if eltwise else 1)
+    counts = Counts(macs=macs, rf_reads=macs, rf_writes=macs, array=array,
+                    sram_ifmap_reads=ifmap, sram_weight_reads=wreads,
+                    sram_psum_reads=pes_f if psum_in else 0.0, sram_writes=pes_f)
+    return ArrayCost(int(cycles), counts, min(w.P, rows) * min(w.Q, cols))
+
+
+@register("os")
+class OutputStationary:
+    def supports(self, w: Workload) -> bool:
+        return True
+
+    def granularity(self, w: Workload, acc) -> Granularity:
+        return Granularity(K=acc.rf_registers if w.kind is Kind.CONV else 1, C=1, P=acc.rows,
+                           Q=acc.cols)
+
+    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
+        return os_cost(w, acc.rows, acc.cols, acc.rf_registers, acc.sparsity, psum_in)

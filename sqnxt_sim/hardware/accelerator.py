@@ -1,0 +1,275 @@
+"""The accelerator description: one schema for reading, validating, overriding and writing.
+
+Every field has a dotted YAML key (``pe_array.rows``), a type, a default, a check and a one-line
+meaning.  ``--set KEY=VALUE`` overrides go through the same schema, so a misspelt key is an error,
+never silently ignored.  ``load(dump(x)) == x``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import AcceleratorError
+from .energy import EnergyTable, energy_table
+
+DATAFLOWS = {"squeezelerator": ("os", "ws", "hybrid"), "systolic": ("os", "ws", "is")}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str            # dotted YAML key
+    attr: str           # Accelerator attribute
+    kind: type
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+
+
+def _pos(v):
+    return None if v > 0 else "must be positive"
+
+
+def _frac(v):
+    return None if 0 <= v < 1 else "must be in [0, 1)"
+
+
+def _word(v):
+    return None if v in (8, 16, 32) else "must be 8, 16 or 32"
+
+
+SCHEMA: tuple[Field, ...] = (
+    Field("name", "name", str, "accelerator", "display name"),
+    Field("template", "template", str, "squeezelerator",
+          "array model: squeezelerator (OS/WS mesh of the SqueezeNext papers) or systolic "
+          "(SCALE-Sim's array)"),
+    Field("dataflow", "dataflow", str, "hybrid",
+          "squeezelerator: os, ws or hybrid (best per layer); systolic: os, ws or is"),
+    Field("pe_array.rows", "rows", int, 32, "PE rows", _pos),
+    Field("pe_array.cols", "cols", int, 32, "PE columns", _pos),
+    Field("rf.registers", "rf_registers", int, 16,
+          "register-file entries per PE (OS: partial sums of this many filters; WS: "
+          "double-buffers the stationary weight when ≥ 2)", _pos),
+    Field("word_bits", "word_bits", int, 16, "data word width in bits", _word),
+    Field("global_buffer.kb", "buffer_kb", float, 128.0, "on-chip global buffer, KiB", _pos),
+    Field("dram.bandwidth_gbps", "dram_bandwidth_gbps", float, 16.0,
+          "effective DRAM bandwidth, GB/s (1e9 bytes/s)", _pos),
+    Field("dram.latency_cycles", "dram_latency_cycles", int, 100,
+          "DRAM latency paid once per layer before the first tile (later transfers are "
+          "double-buffered)", lambda v: None if v >= 0 else "must be non-negative"),
+    Field("clock_mhz", "clock_mhz", float, 500.0, "array clock, MHz", _pos),
+    Field("sparsity", "sparsity", float, 0.4,
+          "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot skip", _frac),
+    Field("energy", "energy", EnergyTable, "eyeriss",
+          "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions"),
+    Field("scalesim_compat", "scalesim_compat", bool, False,
+          "systolic only: reproduce SCALE-Sim's reporting conventions"),
+)
+BY_KEY = {f.key: f for f in SCHEMA}
+SECTIONS = {f.key.split(".")[0] for f in SCHEMA if "." in f.key}
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    name: str = "accelerator"
+    template: str = "squeezelerator"
+    dataflow: str = "hybrid"
+    rows: int = 32
+    cols: int = 32
+    rf_registers: int = 16
+    word_bits: int = 16
+    buffer_kb: float = 128.0
+    dram_bandwidth_gbps: float = 16.0
+    dram_latency_cycles: int = 100
+    clock_mhz: float = 500.0
+    sparsity: float = 0.4
+    energy: EnergyTable = energy_table("eyeriss")
+    scalesim_compat: bool = False
+
+    # -- derived -------------------------------------------------------------------------------
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def word_bytes(self) -> int:
+        return self.word_bits // 8
+
+    @property
+    def buffer_words(self) -> int:
+        return int(self.buffer_kb * 1024) // self.word_bytes
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        return self.dram_bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
+
+    def with_dataflow(self, dataflow: str) -> "Accelerator":
+        return validate(replace(self, dataflow=dataflow))
+
+    def to_dict(self) -> dict:
+        """The nested YAML mapping (inverse of ``from_dict``)."""
+        out: dict = {}
+        for f in SCHEMA:
+            v = getattr(self, f.attr)
+            if isinstance(v, EnergyTable):
+                v = v.name if v.name in _presets() and _presets()[v.name] == v else {
+                    k: val for k, val in v.as_dict().items()}
+            node = out
+            *parents, leaf = f.key.split(".")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = v
+        return out
+
+
+def _presets():
+    from .energy import PRESETS
+    return PRESETS
+
+
+def validate(acc: Accelerator, source: str | None = None, lines: dict | None = None
+             ) -> Accelerator:
+    """Cross-field rules (phase two, after each field was type-checked)."""
+    lines = lines or {}
+    if acc.template not in DATAFLOWS:
+        raise AcceleratorError(f"unknown template {acc.template!r} (known: "
+                               f"{', '.join(DATAFLOWS)})", file=source,
+                               line=lines.get("template"), field="template")
+    if acc.dataflow not in DATAFLOWS[acc.template]:
+        raise AcceleratorError(f"dataflow {acc.dataflow!r} is not one of "
+                               f"{', '.join(DATAFLOWS[acc.template])} for template "
+                               f"{acc.template}", file=source, line=lines.get("dataflow"),
+                               field="dataflow")
+    if acc.scalesim_compat and acc.template != "systolic":
+        raise AcceleratorError("scalesim_compat applies to template: systolic only",
+                               file=source, line=lines.get("scalesim_compat"),
+                               field="scalesim_compat")
+    return acc
+
+
+def _coerce(f: Field, v: Any, source, line) -> Any:
+    def bad(msg):
+        return AcceleratorError(msg, file=source, line=line, field=f.key)
+
+    if f.kind is EnergyTable:
+        try:
+            return energy_table(v)
+        except AcceleratorError as e:
+            raise e.located(file=source, line=line) from None
+    if f.kind is bool:
+        if not isinstance(v, bool):
+            raise bad(f"{f.key} must be true or false, got {v!r}")
+        return v
+    if f.kind is int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            else:
+                raise bad(f"{f.key} must be an integer, got {v!r}")
+    elif f.kind is float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise bad(f"{f.key} must be a number, got {v!r}")
+        v = float(v)
+    elif f.kind is str and not isinstance(v, str):
+        raise bad(f"{f.key} must be a string, got {v!r}")
+    if f.check and (msg := f.check(v)):
+        raise bad(f"{f.key} {msg}, got {v!r}")
+    return v
+
+
+def flatten(doc: dict, source: str | None = None) -> tuple[dict, dict]:
+    """Nested mapping → ({dotted key: value}, {dotted key: line}); unknown keys are errors."""
+    from ..network.yaml_io import line_of
+
+    flat, lines = {}, {}
+    if not isinstance(doc, dict):
+        raise AcceleratorError("an accelerator file must be a mapping of fields", file=source,
+                               line=line_of(doc) or 1)
+    for k, v in doc.items():
+        line = line_of(doc, k)
+        if k in SECTIONS:
+            if not isinstance(v, dict):
+                raise AcceleratorError(f"{k} must be a mapping", file=source, line=line, field=k)
+            for sub, sv in v.items():
+                key = f"{k}.{sub}"
+                if key not in BY_KEY:
+                    allowed = sorted(x.split(".", 1)[1] for x in BY_KEY if x.startswith(k + "."))
+                    raise AcceleratorError(f"unknown field {key!r} (allowed under {k}: "
+                                           f"{', '.join(allowed)})", file=source,
+                                           line=line_of(v, sub), field=key)
+                flat[key], lines[key] = sv, line_of(v, sub)
+        elif k in BY_KEY:
+            flat[k], lines[k] = v, line
+        else:
+            raise AcceleratorError(f"unknown field {k!r} (allowed: "
+                                   f"{', '.join(sorted(SECTIONS | {f.key for f in SCHEMA if '.' not in f.key}))})",
+                                   file=source, line=line, field=str(k))
+    return flat, lines
+
+
+def from_flat(flat: dict, source: str | None = None, lines: dict | None = None) -> Accelerator:
+    lines = lines or {}
+    kwargs = {}
+    for f in SCHEMA:
+        v = flat.get(f.key, f.default)
+        kwargs[f.attr] = _coerce(f, v, source, lines.get(f.key))
+    return validate(Accelerator(**kwargs), source, lines)
+
+
+def parse_value(key: str, text: str) -> Any:
+    """A ``--set`` value: YAML scalar syntax (16, 0.5, true, os)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def load_accelerator(path: str | os.PathLike | None = None,
+                     overrides: dict[str, Any] | None = None) -> Accelerator:
+    """Load an accelerator file (None: all defaults) and apply dotted-key overrides."""
+    from ..network.yaml_io import read_yaml
+
+    source = None
+    flat, lines = {}, {}
+    if path is not None:
+        source = os.fspath(path)
+        try:
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as e:
+            raise AcceleratorError(f"cannot read accelerator file: {e.strerror}",
+                                   file=source) from None
+        flat, lines = flatten(read_yaml(text, source, AcceleratorError), source)
+    for key, v in (overrides or {}).items():
+        if key not in BY_KEY:
+            raise AcceleratorError(f"--set {key}: unknown accelerator field (known: "
+                                   f"{', '.join(f.key for f in SCHEMA)})", field=key)
+        flat[key] = v
+        lines[key] = None
+    try:
+        return from_flat(flat, source, lines)
+    except AcceleratorError as e:
+        if e.field in (overrides or {}) and e.line is None:
+            e.message = f"--set {e.field}: {e.message}"
+            e.file = None
+        raise
+
+
+def loads_accelerator(text: str, source: str | None = None) -> Accelerator:
+    from ..network.yaml_io import read_yaml
+    flat, lines = flatten(read_yaml(text, source, AcceleratorError), source)
+    return from_flat(flat, source, lines)
+
+
+def dump_accelerator(acc: Accelerator) -> str:
+    return yaml.safe_dump(acc.to_dict(), sort_keys=False)
+
+
+def describe_fields() -> list[tuple[str, str, str]]:
+    return [(f.key, str(f.default), f.doc) for f in SCHEMA]
+
+
+_ = fields  # re-exported for introspection in tests

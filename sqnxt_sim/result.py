@@ -1,0 +1,116 @@
+"""Results: one frozen record per layer, a summary, and their CSV/JSON forms (SPEC §3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    name: str
+    type: str
+    dataflow: str
+    macs: int                 # the layer's multiply-accumulates (dense, as published)
+    params: int
+    cycles: int
+    compute_cycles: int
+    stall_cycles: int
+    utilization: float        # operations performed / (cycles × PEs)
+    energy: float             # MAC-normalised units
+    energy_mac: float
+    energy_rf: float
+    energy_array: float
+    energy_sram: float
+    energy_dram: float
+    dram_read_bytes: int
+    dram_write_bytes: int
+    ops: float                # MACs (zeros skipped in OS), or compares/adds, performed
+    rf_accesses: float
+    array_accesses: float
+    sram_reads: float
+    sram_writes: float
+    in_shape: str
+    out_shape: str
+    tiling: str
+    energy_pj: float | None = None   # only when the energy table is in picojoules
+
+    @classmethod
+    def columns(cls, with_pj: bool) -> list[str]:
+        return [f.name for f in fields(cls) if with_pj or f.name != "energy_pj"]
+
+
+class Result:
+    """Per-layer frame (``.layers``), totals (``.summary``) and provenance."""
+
+    def __init__(self, network: str, accelerator, rows: list[LayerResult], *,
+                 network_source: str | None = None, version: str = "") -> None:
+        self.network = network
+        self.accelerator = accelerator
+        self.records = rows
+        self.network_source = network_source
+        self.version = version
+        self.with_pj = accelerator.energy.unit == "pJ"
+        cols = LayerResult.columns(self.with_pj)
+        self.layers = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows],
+                                   columns=cols)
+        self.summary = self._summary()
+
+    def _summary(self) -> dict:
+        acc = self.accelerator
+        r = self.records
+        cycles = sum(x.cycles for x in r)
+        ops = sum(x.ops for x in r)
+        s = {
+            "cycles": cycles,
+            "time_ms": cycles / (acc.clock_mhz * 1e3),
+            "energy": sum(x.energy for x in r),
+            "macs": sum(x.macs for x in r),
+            "params": sum(x.params for x in r),
+            "utilization": ops / (cycles * acc.pes) if cycles else 0.0,
+            "compute_cycles": sum(x.compute_cycles for x in r),
+            "stall_cycles": sum(x.stall_cycles for x in r),
+        }
+        for lvl in ("mac", "rf", "array", "sram", "dram"):
+            s[f"energy_{lvl}"] = sum(getattr(x, f"energy_{lvl}") for x in r)
+        s["dram_read_bytes"] = sum(x.dram_read_bytes for x in r)
+        s["dram_write_bytes"] = sum(x.dram_write_bytes for x in r)
+        if self.with_pj:
+            s["energy_pj"] = sum(x.energy_pj or 0.0 for x in r)
+        s["layers"] = len(r)
+        for df in ("os", "ws", "is"):
+            n = sum(1 for x in r if x.dataflow == df)
+            if n:
+                s[f"layers_{df}"] = n
+        return s
+
+    # -- output ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        from .hardware.accelerator import Accelerator  # noqa: F401  (type only)
+        return {
+            "network": self.network,
+            "accelerator": self.accelerator.name,
+            "summary": self.summary,
+            "layers": [{c: getattr(x, c) for c in self.layers.columns} for x in self.records],
+            "provenance": {
+                "sqnxt_sim_version": self.version,
+                "network_source": self.network_source,
+                "accelerator": self.accelerator.to_dict(),
+            },
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        return self.layers.to_csv(index=False, float_format="%.6g")
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"Result({self.network!r} on {self.accelerator.name!r}: {s['cycles']:,} cycles, "
+                f"{s['time_ms']:.3f} ms, energy {s['energy']:.4g})")
+
+
+_ = asdict

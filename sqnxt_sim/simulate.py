@@ -1,0 +1,89 @@
+"""Network × accelerator → Result.  Hybrid keeps, per layer, the faster dataflow (docs/model.md §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from . import __version__
+from .dataflow import output_stationary, weight_stationary  # noqa: F401  (register templates)
+from .dataflow.base import template
+from .dataflow.workload import Workload
+from .errors import MappingError
+from .hardware.accelerator import Accelerator
+from .hardware.energy import EYERISS, EnergyTable
+from .network.graph import Network
+from .result import LayerResult, Result
+from .tiling import TiledCost, best_tiling
+
+
+def energy_of(tc: TiledCost, e: EnergyTable) -> dict[str, float]:
+    """Σ access counts × unit energy, by level (the only place costs meet counts)."""
+    c = tc.counts
+    return {
+        "energy_mac": c.macs * e.mac,
+        "energy_rf": c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
+        "energy_array": c.array * e.array,
+        "energy_sram": c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
+        "energy_dram": c.dram_reads * e.dram_read + c.dram_writes * e.dram_write,
+    }
+
+
+def candidates_for(acc: Accelerator) -> tuple[str, ...]:
+    if acc.template == "systolic":
+        return ("systolic",)
+    return ("os", "ws") if acc.dataflow == "hybrid" else (acc.dataflow,)
+
+
+def _mapping_acc(acc: Accelerator) -> Accelerator:
+    """The accelerator with the fields that cannot change a mapping normalised away, so results
+    are cached across runs that differ only in name or energy table."""
+    return replace(acc, name="", energy=EYERISS,
+                   dataflow="hybrid" if acc.template == "squeezelerator" else acc.dataflow)
+
+
+@lru_cache(maxsize=65536)
+def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
+    """(dataflow, cost) chosen for one workload: the fastest, ties to the lower energy."""
+    options = []
+    for name in candidates_for(acc):
+        tmpl = template(name)
+        if not tmpl.supports(w):
+            continue
+        tc = best_tiling(w, tmpl, _mapping_acc(acc))
+        options.append((name, tc))
+    if not options:  # e.g. pooling under --dataflow ws: no weights to keep stationary
+        tc = best_tiling(w, template("os"), _mapping_acc(acc))
+        options.append(("os", tc))
+    return min(options, key=lambda o: (o[1].cycles, sum(energy_of(o[1], acc.energy).values())))
+
+
+def simulate(network: Network, accelerator: Accelerator) -> Result:
+    """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``."""
+    e = accelerator.energy
+    rows = []
+    for node in network.compute_nodes:
+        w = node.workload
+        try:
+            dataflow, tc = map_layer(w, accelerator)
+        except MappingError as err:
+            err.message = f"layer {node.name!r}: {err.message}"
+            raise
+        parts = energy_of(tc, e)
+        total = sum(parts.values())
+        norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
+        c = tc.counts
+        rows.append(LayerResult(
+            name=node.name, type=node.type, dataflow=dataflow, macs=node.macs,
+            params=node.params, cycles=tc.cycles, compute_cycles=tc.compute_cycles,
+            stall_cycles=tc.stall_cycles,
+            utilization=c.macs / (tc.cycles * accelerator.pes) if tc.cycles else 0.0,
+            energy=total * norm, **{k: v * norm for k, v in parts.items()},
+            dram_read_bytes=tc.dram_read_bytes, dram_write_bytes=tc.dram_write_bytes,
+            ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
+            sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
+            in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
+            tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None))
+    return Result(network.name, accelerator, rows, network_source=network.source,
+                  version=__version__)

@@ -1,0 +1,230 @@
+"""Global-buffer tiling: tile sizes and loop order → DRAM traffic, stalls, buffer fills
+(docs/model.md §6).
+
+Every layer reads its inputs and weights from DRAM and writes its outputs back (layer by layer,
+nothing kept on chip between layers).  When the layer's working set does not fit the global
+buffer — twice, because transfers are double-buffered — the groups (G), output channels (K),
+input channels (C), output rows (P) and output columns (Q) are tiled.
+Tile sizes are multiples of the template's granularity so array tiles stay whole.
+
+Which operand a loop indexes is data (``RELEVANT``), so one formula counts the DRAM traffic of
+every loop order: an operand's tile is fetched again each time a loop outside its innermost
+relevant loop advances, unless that loop also indexes it.  Partial sums whose input-channel
+loop is not innermost among the loops that index the outputs go to DRAM and come back.
+
+The search is one ``min(candidates, key=objective)``: fastest first, then least DRAM traffic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import permutations, product
+from math import ceil
+
+from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound
+from .dataflow.workload import Kind, Workload
+from .errors import MappingError
+
+LOOPS = ("K", "C", "P", "Q")
+RELEVANT = {"ifmap": {"C", "P", "Q"}, "weight": {"K", "C"}, "ofmap": {"K", "P", "Q"}}
+_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+@dataclass(frozen=True, slots=True)
+class Tiling:
+    G: int
+    K: int
+    C: int
+    P: int
+    Q: int
+    order: tuple[str, ...]          # tiled buffer loops, outermost first (G is outermost)
+
+    def __str__(self) -> str:
+        return (f"G{self.G} K{self.K} C{self.C} P{self.P} Q{self.Q} "
+                f"{'>'.join(self.order) or '-'}")
+
+
+@dataclass(frozen=True, slots=True)
+class TiledCost:
+    """A layer on the accelerator under one tiling."""
+
+    tiling: Tiling
+    cycles: int
+    compute_cycles: int
+    array: ArrayCost
+    counts: Counts                  # array counts + DRAM and buffer fill/drain
+    dram_read_bytes: int
+    dram_write_bytes: int
+
+    @property
+    def stall_cycles(self) -> int:
+        return self.cycles - self.compute_cycles
+
+
+def _sizes(total: int, gran: int) -> list[int]:
+    """Candidate tile sizes along one dimension: multiples of ``gran`` (or the whole)."""
+    out = {total}
+    for m in _STEPS:
+        t = gran * m
+        if t >= total:
+            break
+        out.add(t)
+    return sorted(out)
+
+
+def _runs(total: int, size: int) -> list[tuple[int, int]]:
+    full, rem = divmod(total, size)
+    return [(s, n) for s, n in ((size, full), (rem, 1 if rem else 0)) if n]
+
+
+@lru_cache(maxsize=65536)
+def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
+               ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
+    """Tiles of ``size`` output rows (or columns) as classes (out, in, pad_lo, pad_hi) → count:
+    the input each tile reads (padding excluded) and the padding it sees."""
+    c: Counter = Counter()
+    for p0 in range(0, out, size):
+        n = min(size, out - p0)
+        lo = p0 * stride - pad_lo
+        hi = (p0 + n - 1) * stride - pad_lo + kernel
+        c[(n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))] += 1
+    return tuple(c.items())
+
+
+def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
+    p, h, pt, pb = rows
+    q, wd, pl, pr = cols
+    return Workload(w.kind, G=g, K=k, C=c, P=p, Q=q, R=w.R, S=w.S, stride_h=w.stride_h,
+                    stride_w=w.stride_w, H=h, W=wd, pad_top=pt, pad_bottom=pb,
+                    pad_left=pl, pad_right=pr, N=w.N, operands=w.operands)
+
+
+def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
+    """Words of one tile of every operand."""
+    if w.kind is Kind.ELTWISE:
+        return g * p * q * (w.operands + 1)
+    rows_in = min(w.H, (p - 1) * w.stride_h + w.R)
+    cols_in = min(w.W, (q - 1) * w.stride_w + w.S)
+    ifm = g * c * rows_in * cols_in
+    wts = g * k * c * w.R * w.S if w.has_weights else 0
+    return ifm + wts + g * k * p * q
+
+
+def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
+    """(ifmap reads, weight reads, psum reads, output writes) in words for tiling ``t``."""
+    trips = {"K": -(-w.K // t.K), "C": -(-w.C // t.C), "P": -(-w.P // t.P),
+             "Q": -(-w.Q // t.Q)}
+    if w.kind is Kind.ELTWISE:
+        base = {"ifmap": w.operands * w.G * w.P * w.Q, "weight": 0,
+                "ofmap": w.ofmap_elems}
+    else:
+        rows_in = sum(block_inbound(p0, min(t.P, w.P - p0), w.stride_h, w.R, w.pad_top, w.H)
+                      for p0 in range(0, w.P, t.P))
+        cols_in = sum(block_inbound(q0, min(t.Q, w.Q - q0), w.stride_w, w.S, w.pad_left, w.W)
+                      for q0 in range(0, w.Q, t.Q))
+        base = {"ifmap": w.G * w.C * rows_in * cols_in, "weight": w.weight_elems,
+                "ofmap": w.ofmap_elems}
+    factor = {}
+    for op, rel in RELEVANT.items():
+        inner = max((i for i, lp in enumerate(t.order) if lp in rel and trips[lp] > 1),
+                    default=-1)
+        f = 1
+        for lp in t.order[:inner]:
+            if lp not in rel:
+                f *= trips[lp]
+        factor[op] = f
+    writes = base["ofmap"] * factor["ofmap"]
+    return (base["ifmap"] * factor["ifmap"], base["weight"] * factor["weight"],
+            writes - base["ofmap"], writes)
+
+
+@lru_cache(maxsize=262144)
+def array_cost(w: Workload, tmpl, acc, g: int, k: int, c: int, p: int, q: int) -> ArrayCost:
+    """Σ over the buffer tiles of the template's cost (identical tiles counted once)."""
+    array = ArrayCost(0, Counts(), 0)
+    rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+    cols_t = axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+    c_runs = _runs(w.C, c)
+    for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
+        for gs, gn in _runs(w.G, g):
+            for ks, kn in _runs(w.K, k):
+                for i, (cs, cn) in enumerate(c_runs):
+                    tile = _tile(w, gs, ks, cs, rows, cols)
+                    mult = rcount * qcount * gn * kn
+                    if i == 0:   # the first input-channel slice starts from zero
+                        array = array + tmpl.cost(tile, acc, False).times(mult)
+                        cn -= 1
+                    if cn > 0:   # later slices bring the partial sums back first
+                        array = array + tmpl.cost(tile, acc, True).times(mult * cn)
+    return array
+
+
+def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
+    """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
+    array = array_cost(w, tmpl, acc, t.G, t.K, t.C, t.P, t.Q)
+    ifm, wts, psum_r, out_w = dram_words(w, t)
+    reads = ifm + wts + psum_r
+    wb = acc.word_bytes
+    bw = acc.dram_bytes_per_cycle
+    first = working_set(w, t.G, t.K, t.C, t.P, t.Q)
+    last_out = t.G * t.K * t.P * t.Q
+    first_in = first - last_out
+    total = (reads + out_w) * wb
+    prologue = acc.dram_latency_cycles + first_in * wb / bw
+    rest = max(0.0, total - (first_in + last_out) * wb) / bw
+    cycles = ceil(prologue + max(array.cycles, rest) + last_out * wb / bw - 1e-9)
+    counts = array.counts + Counts(dram_reads=reads, dram_writes=out_w, sram_fill_writes=reads,
+                                   sram_drain_reads=out_w)
+    return TiledCost(t, cycles, array.cycles, array, counts, int(round(reads * wb)),
+                     int(round(out_w * wb)))
+
+
+def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool:
+    return 2 * working_set(w, g, k, c, p, q) <= cap
+
+
+def candidates(w: Workload, tmpl, acc, gran):
+    """Tilings that fit the buffer twice over.  A tile that can grow along Q without
+    overflowing is never worse (fewer refetches, fewer per-tile overheads), so for each
+    (G, K, C, P) only the widest fitting Q is kept; every order of the tiled loops is tried."""
+    cap = acc.buffer_words
+    if _fits(w, cap, w.G, w.K, w.C, w.P, w.Q):
+        yield Tiling(w.G, w.K, w.C, w.P, w.Q, ())
+        return
+    q_sizes = _sizes(w.Q, gran.Q)
+    for g, k, c, p in product(_sizes(w.G, 1), _sizes(w.K, gran.K), _sizes(w.C, gran.C),
+                              _sizes(w.P, gran.P)):
+        q = next((q for q in reversed(q_sizes) if _fits(w, cap, g, k, c, p, q)), None)
+        if q is None:
+            continue
+        tiled = [lp for lp, size, tot in (("K", k, w.K), ("C", c, w.C), ("P", p, w.P),
+                                          ("Q", q, w.Q)) if size < tot]
+        for order in (permutations(tiled) if len(tiled) > 1 else (tuple(tiled),)):
+            yield Tiling(g, k, c, p, q, tuple(order))
+
+
+def best_tiling(w: Workload, tmpl, acc) -> TiledCost:
+    return _best(w, tmpl, acc)
+
+
+def objective(tc: TiledCost) -> tuple[int, int]:
+    """Fastest first (as the papers choose tilings), then least DRAM traffic."""
+    return (tc.cycles, tc.dram_read_bytes + tc.dram_write_bytes)
+
+
+@lru_cache(maxsize=16384)
+def _best(w: Workload, tmpl, acc) -> TiledCost:
+    gran = tmpl.granularity(w, acc)
+    best = min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, gran)),
+               key=objective, default=None)
+    if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
+        best = min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, Granularity())),
+                   key=objective, default=None)
+    if best is None:
+        need = 2 * working_set(w, 1, 1, 1, 1, 1)
+        raise MappingError(f"global buffer of {acc.buffer_kb:g} KB is too small for any tile of "
+                           f"this layer (the smallest double-buffered tile needs "
+                           f"{need * acc.word_bytes / 1024:.1f} KB)", field="global_buffer.kb")
+    return best
