@@ -85,3 +85,78 @@ def show(network: str, fmt: str, out: str | None) -> None:
         emit(json.dumps(network_json(net), indent=2) + "\n", out)
     else:
         emit(network_table(net), out)
+
+
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    from .hardware.accelerator import parse_value
+
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {p!r}", param_hint="--set")
+        out[key.strip()] = parse_value(key.strip(), value.strip())
+    return out
+
+
+def accelerator_options(fn):
+    """--accel, --dataflow and --set, shared by every command that simulates."""
+    fn = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                      help="Override an accelerator field by its dotted key, e.g. "
+                           "--set pe_array.rows=16 --set global_buffer.kb=256 (repeatable; "
+                           "see docs/accelerators.md).")(fn)
+    fn = click.option("--dataflow", "-d", type=click.Choice(["os", "ws", "hybrid", "is"]),
+                      help="Override the accelerator's dataflow (hybrid: the faster of OS and WS "
+                           "per layer).")(fn)
+    fn = click.option("--accel", "-a", type=click.Path(dir_okay=False),
+                      help="Accelerator YAML file (default: the built-in defaults, a 32x32 "
+                           "hybrid Squeezelerator).")(fn)
+    return fn
+
+
+def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str, ...]):
+    from .hardware.accelerator import load_accelerator
+
+    overrides = parse_sets(sets)
+    if dataflow:
+        overrides["dataflow"] = dataflow
+    return load_accelerator(accel, overrides)
+
+
+@main.command()
+@click.argument("network", type=click.Path(dir_okay=False))
+@accelerator_options
+@output_options()
+@clean_errors
+def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, ...],
+        fmt: str, out: str | None) -> None:
+    """Simulate NETWORK on an accelerator, layer by layer.
+
+    Prints, per compute layer (conv, FC, pooling, add), the dataflow used, cycles (compute and
+    DRAM stalls), PE utilisation and energy by level (MAC, RF, inter-PE array, global buffer,
+    DRAM), then the totals.  Energy is in MAC-normalised units (plus pJ when the energy table
+    is in picojoules).  CSV and JSON follow the output contract in docs/output.md.
+
+    \b
+    Examples:
+      sqnxt-sim run networks/sqnxt23v5.yaml --accel accelerators/os_32x32.yaml
+      sqnxt-sim run networks/sqnxt23.yaml -a accelerators/squeezelerator_16x16.yaml -f csv
+      sqnxt-sim run networks/alexnet.yaml --dataflow ws --set pe_array.rows=16 -f json -o a.json
+    """
+    from .network.yaml_io import load_network
+    from .report.tables import result_table
+    from .simulate import simulate
+
+    acc = resolve_accelerator(accel, dataflow, sets)
+    net = load_network(network)
+    result = simulate(net, acc)
+    if fmt == "json":
+        emit(result.to_json(), out)
+    elif fmt == "csv":
+        emit(result.to_csv(), out)
+    else:
+        emit(result_table(result), out)
+
+
+# command families that live in their own modules register themselves on `main`
+from .commands import interop, report, sweep  # noqa: E402,F401

@@ -41,8 +41,9 @@ class SqnxtError(Exception):
             where += ": "
         elif self.line is not None:
             where = f"line {self.line}: "
-        named = self.field and re.search(rf"(?<![\w.]){re.escape(str(self.field))}(?!\w)",
-                                         self.message)
+        named = self.field and (
+            repr(str(self.field)) in self.message
+            or re.search(rf"(?<![\w.]){re.escape(str(self.field))}(?!\w)", self.message))
         field = f"{self.field}: " if self.field and not named else ""
         return f"{where}{field}{self.message}"
 

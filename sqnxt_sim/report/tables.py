@@ -42,3 +42,49 @@ def network_table(net: Network) -> str:
 def network_json(net: Network) -> dict:
     layers = net.table().to_dict(orient="records")
     return {"network": net.name, "summary": net.summary(), "layers": layers}
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.0f}%"
+
+
+def result_table(result) -> str:
+    """Per-layer rows a person can read at a glance, then the totals."""
+    L = result.layers
+    s = result.summary
+    e = L["energy"].where(L["energy"] > 0, 1.0)
+    df = pd.DataFrame({
+        "name": L["name"], "type": L["type"], "flow": L["dataflow"], "out": L["out_shape"],
+        "MACs": L["macs"], "cycles": L["cycles"],
+        "stall": (L["stall_cycles"] / L["cycles"].where(L["cycles"] > 0, 1)).map(_pct),
+        "util": L["utilization"].map(_pct), "energy": L["energy"],
+        "%time": (L["cycles"] / max(s["cycles"], 1)).map(lambda v: f"{100 * v:.1f}"),
+        "mac": (L["energy_mac"] / e).map(_pct), "rf": (L["energy_rf"] / e).map(_pct),
+        "array": (L["energy_array"] / e).map(_pct), "sram": (L["energy_sram"] / e).map(_pct),
+        "dram": (L["energy_dram"] / e).map(_pct),
+    })
+    body = render(df, {"MACs": fmt_int, "cycles": fmt_int, "energy": lambda v: f"{v:.4g}"},
+                  align_left=("name", "type", "flow", "out"))
+    te = s["energy"] or 1.0
+    acc = result.accelerator
+    unit = "MAC-normalised units" + (f" ({s['energy_pj'] / 1e6:.4g} µJ)" if "energy_pj" in s
+                                     else "")
+    flows = ", ".join(f"{s[k]} {k[7:].upper()}" for k in ("layers_os", "layers_ws", "layers_is")
+                      if k in s)
+    foot = [
+        "",
+        f"{result.network} on {acc.name} ({acc.rows}x{acc.cols} PEs, {acc.template} "
+        f"{acc.dataflow}, RF {acc.rf_registers}, {acc.buffer_kb:g} KB buffer, "
+        f"{acc.dram_bandwidth_gbps:g} GB/s, {acc.clock_mhz:g} MHz)",
+        f"  layers   {s['layers']} ({flows})",
+        f"  cycles   {s['cycles']:,} ({s['stall_cycles'] / max(s['cycles'], 1):.1%} stalled on "
+        f"DRAM) = {s['time_ms']:.3f} ms",
+        f"  MACs     {s['macs']:,}   params {s['params']:,}   PE utilisation "
+        f"{s['utilization']:.1%}",
+        f"  energy   {s['energy']:.4g} {unit}: MAC {s['energy_mac'] / te:.0%}, RF "
+        f"{s['energy_rf'] / te:.0%}, array {s['energy_array'] / te:.0%}, buffer "
+        f"{s['energy_sram'] / te:.0%}, DRAM {s['energy_dram'] / te:.0%}",
+        f"  DRAM     {s['dram_read_bytes'] / 1e6:.2f} MB read, "
+        f"{s['dram_write_bytes'] / 1e6:.2f} MB written",
+    ]
+    return body + "\n" + "\n".join(foot) + "\n"

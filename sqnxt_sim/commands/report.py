@@ -1,0 +1,3 @@
+"""CLI commands: report (registered on sqnxt_sim.cli.main)."""
+
+from __future__ import annotations
