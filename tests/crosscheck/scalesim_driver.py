@@ -95,13 +95,15 @@ def main(spec_path: str, out_path: str) -> None:
         sim.run_scale(top_path=os.path.join(workdir, "results"))
 
     results = []
-    for layer_obj, layer in zip(sim.runner.single_layer_sim_object_list, spec["layers"]):
+    # A layer whose name contains "DP" is split by SCALE-Sim into one layer per channel
+    # ("<name>Channel_<i>"), so report SCALE-Sim's own layer list, named as it names them.
+    for layer_obj in sim.runner.single_layer_sim_object_list:
         (overall, total, stall, overall_util, mapping_eff,
          compute_util) = layer_obj.get_compute_report_items()
         comp = layer_obj.compute_system
         ofmap_h, ofmap_w = sim.topo.get_layer_ofmap_dims(layer_obj.get_layer_id())
         results.append({
-            "name": layer["name"],
+            "name": sim.topo.get_layer_name(layer_obj.get_layer_id()),
             "total_cycles_incl_prefetch": int(overall),
             "total_cycles": int(total),
             "stall_cycles": int(stall),
