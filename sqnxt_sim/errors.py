@@ -22,7 +22,7 @@ class SqnxtError(Exception):
         self.field = field
 
     def located(self, *, file: str | None = None, line: int | None = None,
-                field: str | None = None) -> "SqnxtError":
+                field: str | None = None) -> SqnxtError:
         """Fill in location details that are not known yet (inner details win)."""
         if self.file is None:
             self.file = file

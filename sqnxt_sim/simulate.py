@@ -14,6 +14,7 @@ from .errors import MappingError
 from .hardware.accelerator import Accelerator
 from .hardware.energy import EYERISS, EnergyTable
 from .network.graph import Network
+from .network.layers import FC, Add, Conv
 from .result import LayerResult, Result
 from .tiling import TiledCost, best_tiling
 
@@ -22,7 +23,7 @@ def energy_of(tc: TiledCost, e: EnergyTable) -> dict[str, float]:
     """Σ access counts × unit energy, by level (the only place costs meet counts)."""
     c = tc.counts
     return {
-        "energy_mac": c.macs * e.mac,
+        "energy_mac": (c.macs + c.adds) * e.mac,
         "energy_rf": c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
         "energy_array": c.array * e.array,
         "energy_sram": c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
@@ -59,12 +60,36 @@ def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
     return min(options, key=lambda o: (o[1].cycles, sum(energy_of(o[1], acc.energy).values())))
 
 
+def fusions(network: Network) -> dict[str, str]:
+    """Element-wise adds fused into the convolution that produces one of their operands
+    (docs/model.md §6.4): the producer must be a conv/FC whose only consumer is the add; of
+    several, the one computed last, so the other operands already exist.  add → producer."""
+    g = network.graph
+    out: dict[str, str] = {}
+    order = {n.name: i for i, n in enumerate(network)}
+    for node in network:
+        if not isinstance(node.layer, Add):
+            continue
+        producers = [p for p in node.inputs
+                     if isinstance(network[p].layer, (Conv, FC)) and g.out_degree(p) == 1]
+        if producers:
+            out[node.name] = max(producers, key=order.__getitem__)
+    return out
+
+
 def simulate(network: Network, accelerator: Accelerator) -> Result:
     """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``."""
     e = accelerator.energy
     rows = []
+    fused = fusions(network)
+    residual = {prod: len(network[add].inputs) - 1 for add, prod in fused.items()}
     for node in network.compute_nodes:
+        if node.name in fused:
+            rows.append(_fused_row(node, fused[node.name], accelerator))
+            continue
         w = node.workload
+        if node.name in residual:
+            w = replace(w, residual=residual[node.name])
         try:
             dataflow, tc = map_layer(w, accelerator)
         except MappingError as err:
@@ -87,3 +112,15 @@ def simulate(network: Network, accelerator: Accelerator) -> Result:
             tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__)
+
+
+def _fused_row(node, into: str, acc: Accelerator) -> LayerResult:
+    """An add executed in the drain path of ``into``: its cost is counted there."""
+    return LayerResult(
+        name=node.name, type=node.type, dataflow="fused", macs=0, params=0, cycles=0,
+        compute_cycles=0, stall_cycles=0, utilization=0.0, energy=0.0, energy_mac=0.0,
+        energy_rf=0.0, energy_array=0.0, energy_sram=0.0, energy_dram=0.0,
+        dram_read_bytes=0, dram_write_bytes=0, ops=0.0, rf_accesses=0.0, array_accesses=0.0,
+        sram_reads=0.0, sram_writes=0.0,
+        in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
+        tiling=f"fused into {into}", energy_pj=0.0 if acc.energy.unit == "pJ" else None)

@@ -63,9 +63,16 @@ class TiledCost:
         return self.cycles - self.compute_cycles
 
 
-def _sizes(total: int, gran: int) -> list[int]:
-    """Candidate tile sizes along one dimension: multiples of ``gran`` (or the whole)."""
+def _sizes(total: int, gran: int, finer: bool = False) -> list[int]:
+    """Candidate tile sizes along one dimension: multiples of ``gran`` (or the whole), and with
+    ``finer`` also gran/2, gran/4, … (a partly used RF or array beats a tile that overflows)."""
     out = {total}
+    if finer:
+        f = gran // 2
+        while f >= 1:
+            if f < total:
+                out.add(f)
+            f //= 2
     for m in _STEPS:
         t = gran * m
         if t >= total:
@@ -99,6 +106,8 @@ def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
     return Workload(w.kind, G=g, K=k, C=c, P=p, Q=q, R=w.R, S=w.S, stride_h=w.stride_h,
                     stride_w=w.stride_w, H=h, W=wd, pad_top=pt, pad_bottom=pb,
                     pad_left=pl, pad_right=pr, N=w.N, operands=w.operands)
+    # (``residual`` is left out: a fused add costs nothing inside the array; evaluate() counts
+    # its DRAM and buffer traffic once per output)
 
 
 def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
@@ -109,7 +118,7 @@ def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
     cols_in = min(w.W, (q - 1) * w.stride_w + w.S)
     ifm = g * c * rows_in * cols_in
     wts = g * k * c * w.R * w.S if w.has_weights else 0
-    return ifm + wts + g * k * p * q
+    return ifm + wts + g * k * p * q * (1 + w.residual)
 
 
 def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
@@ -136,8 +145,9 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
                 f *= trips[lp]
         factor[op] = f
     writes = base["ofmap"] * factor["ofmap"]
-    return (base["ifmap"] * factor["ifmap"], base["weight"] * factor["weight"],
-            writes - base["ofmap"], writes)
+    # a fused add reads its other operand(s) once, as the final outputs drain
+    return (base["ifmap"] * factor["ifmap"] + w.residual * base["ofmap"],
+            base["weight"] * factor["weight"], writes - base["ofmap"], writes)
 
 
 @lru_cache(maxsize=262144)
@@ -170,12 +180,14 @@ def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
     bw = acc.dram_bytes_per_cycle
     first = working_set(w, t.G, t.K, t.C, t.P, t.Q)
     last_out = t.G * t.K * t.P * t.Q
-    first_in = first - last_out
+    first_in = first - last_out * (1 + w.residual)
     total = (reads + out_w) * wb
     prologue = acc.dram_latency_cycles + first_in * wb / bw
     rest = max(0.0, total - (first_in + last_out) * wb) / bw
     cycles = ceil(prologue + max(array.cycles, rest) + last_out * wb / bw - 1e-9)
-    counts = array.counts + Counts(dram_reads=reads, dram_writes=out_w, sram_fill_writes=reads,
+    fused = w.residual * w.ofmap_elems
+    counts = array.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
+                                   dram_writes=out_w, sram_fill_writes=reads,
                                    sram_drain_reads=out_w)
     return TiledCost(t, cycles, array.cycles, array, counts, int(round(reads * wb)),
                      int(round(out_w * wb)))
@@ -194,8 +206,8 @@ def candidates(w: Workload, tmpl, acc, gran):
         yield Tiling(w.G, w.K, w.C, w.P, w.Q, ())
         return
     q_sizes = _sizes(w.Q, gran.Q)
-    for g, k, c, p in product(_sizes(w.G, 1), _sizes(w.K, gran.K), _sizes(w.C, gran.C),
-                              _sizes(w.P, gran.P)):
+    for g, k, c, p in product(_sizes(w.G, 1), _sizes(w.K, gran.K, True),
+                              _sizes(w.C, gran.C, True), _sizes(w.P, gran.P)):
         q = next((q for q in reversed(q_sizes) if _fits(w, cap, g, k, c, p, q)), None)
         if q is None:
             continue

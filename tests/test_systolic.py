@@ -182,11 +182,18 @@ def test_invariants(w, array, dataflow, compat):
             and w.K == 1 and w.H == w.W == 1:
         return              # a one-cycle layer: SCALE-Sim itself fails (tested separately)
     c = systolic_counts(w, rows, cols, dataflow, scalesim_compat=compat)
-    # No array does more than rows*cols MACs a cycle.
-    assert c.total_cycles >= math.ceil(c.macs / (rows * cols))
+    # No array does more than rows*cols MACs a cycle.  In compat mode SCALE-Sim reports the
+    # index of the last cycle, one less than the number of cycles, so add it back.
+    # (Its fold formula T + rows + cols - 2 also undercounts a one-PE-wide array in this
+    # degenerate corner, which the cross-check never uses: the bound is left to correct mode.)
+    counted = c.total_cycles + (1 if compat else 0)
+    if not (compat and min(rows, cols) == 1):
+        assert counted >= math.ceil(c.macs / (rows * cols))
     assert c.total_cycles == c.compute_cycles + c.stall_cycles
     for u in (c.mapping_efficiency, c.compute_utilization, c.overall_utilization):
-        assert 0 < u <= 1
+        assert 0 < u
+        if not compat:
+            assert u <= 1
     if not compat:
         assert c.macs == w.macs
         # every weight reaches the array at least once; every output is written at least once

@@ -19,6 +19,7 @@ class Counts:
     """Actions counted by the model (docs/model.md §5). All values are word/operation counts."""
 
     macs: float = 0.0            # multiply-accumulates actually performed (zeros skipped in OS)
+    adds: float = 0.0            # additions of fused element-wise adds, in the drain path
     rf_reads: float = 0.0
     rf_writes: float = 0.0
     array: float = 0.0           # inter-PE transfers and broadcast deliveries

@@ -48,12 +48,16 @@ class Workload:
     pad_right: int = 0
     N: int = 1
     operands: int = 2   # eltwise only: number of tensors summed
+    residual: int = 0   # conv only: tensors of the output's shape added as results drain
+                        # (an element-wise add fused into this layer, docs/model.md §6.4)
 
     def __post_init__(self) -> None:
         for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N", "operands"):
             v = getattr(self, f)
             if not isinstance(v, int) or v < 1:
                 raise ValueError(f"Workload.{f} must be a positive integer, got {v!r}")
+        if not isinstance(self.residual, int) or self.residual < 0:
+            raise ValueError(f"Workload.residual must be >= 0, got {self.residual!r}")
         if self.H == 0:
             object.__setattr__(self, "H", (self.P - 1) * self.stride_h + self.R
                                - self.pad_top - self.pad_bottom)

@@ -119,7 +119,7 @@ class Network:
                 out = d.layer.output_shape(ins)
             except NetworkError as e:
                 e.message = f"{d.layer.type_name} {d.name!r}: {e.message}"
-                raise e.located(file=source, line=d.line_of(e.field))
+                raise e.located(file=source, line=d.line_of(e.field)) from None
             if out.c < 1 or out.h < 1 or out.w < 1:
                 raise NetworkError(f"{d.layer.type_name} {d.name!r}: output shape {out} is "
                                    f"empty", file=source, line=d.line_of("kernel"),

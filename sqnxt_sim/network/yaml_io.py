@@ -15,8 +15,22 @@ import yaml
 from ..errors import NetworkError
 from .expr import ExprError, evaluate
 from .graph import LayerDef, Network
-from .layers import (FC, Add, BatchNorm, Concat, Conv, Flatten, GlobalPool, Input, Layer,
-                     PassThrough, Pool, Shape, _pads, _pair)
+from .layers import (
+    FC,
+    Add,
+    BatchNorm,
+    Concat,
+    Conv,
+    Flatten,
+    GlobalPool,
+    Input,
+    Layer,
+    PassThrough,
+    Pool,
+    Shape,
+    _pads,
+    _pair,
+)
 
 INPUT_NAME = "input"
 
@@ -179,7 +193,7 @@ class _Scope:
     prefix: str                      # "" at top level, "stage1.1/" inside an instance
     vars: dict
     input: str                       # what 'in' (or the default first input) refers to
-    parent: "_Scope | None" = None
+    parent: _Scope | None = None
     local: dict = field(default_factory=dict)   # declared short name -> full name
     ahead: dict = field(default_factory=dict)   # names declared further down -> their line
 
@@ -474,7 +488,13 @@ def load_network(path: str | os.PathLike) -> Network:
             line = fh.read()[:e.start].count(b"\n") + 1
         raise NetworkError(f"not UTF-8 text ({e.reason})", file=path, line=line) from None
     if path.lower().endswith(".csv"):
-        from .topology import load_topology  # SCALE-Sim topology CSV
+        try:
+            from .topology import load_topology  # SCALE-Sim topology CSV
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.topology":
+                raise
+            raise NetworkError("SCALE-Sim topology CSV files are not supported in this build",
+                               file=path, line=1) from None
         return load_topology(text, path)
     return parse_network(read_yaml(text, path), path)
 
