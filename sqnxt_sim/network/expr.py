@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -60,10 +61,16 @@ def evaluate(text: str, scope: dict):
 
     A float result that is integral becomes an int, so ``=32 * w`` with ``w: 2.0`` is 64.
     """
+    if len(text) > MAX_SEQ_LEN:
+        raise ExprError(f"expression of {len(text):,} characters is too long")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": never on stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise ExprError(f"cannot parse expression {text!r}: {e.msg}") from None
+    except (MemoryError, RecursionError):  # CPython's parser on very deep nesting
+        raise ExprError(f"expression nested too deeply: {text[:40]!r}...") from None
     value = _eval(tree.body, scope, text)
     if isinstance(value, float) and value.is_integer():
         return int(value)
