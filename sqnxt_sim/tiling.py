@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations, product
+
+import numpy as np
 from math import ceil
 
 from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound
@@ -100,6 +102,7 @@ def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, exten
     return tuple(c.items())
 
 
+@lru_cache(maxsize=262144)
 def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
     p, h, pt, pb = rows
     q, wd, pl, pr = cols
@@ -129,16 +132,14 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
         base = {"ifmap": w.operands * w.G * w.P * w.Q, "weight": 0,
                 "ofmap": w.ofmap_elems}
     else:
-        rows_in = sum(block_inbound(p0, min(t.P, w.P - p0), w.stride_h, w.R, w.pad_top, w.H)
-                      for p0 in range(0, w.P, t.P))
-        cols_in = sum(block_inbound(q0, min(t.Q, w.Q - q0), w.stride_w, w.S, w.pad_left, w.W)
-                      for q0 in range(0, w.Q, t.Q))
+        rows_in = _footprint(w.P, t.P, w.stride_h, w.R, w.pad_top, w.H)
+        cols_in = _footprint(w.Q, t.Q, w.stride_w, w.S, w.pad_left, w.W)
         base = {"ifmap": w.G * w.C * rows_in * cols_in, "weight": w.weight_elems,
                 "ofmap": w.ofmap_elems}
     factor = {}
     for op, rel in RELEVANT.items():
         inner = max((i for i, lp in enumerate(t.order) if lp in rel and trips[lp] > 1),
-                    default=-1)
+                    default=0)   # no tiled loop indexes it: fetched once
         f = 1
         for lp in t.order[:inner]:
             if lp not in rel:
@@ -153,10 +154,19 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
 @lru_cache(maxsize=262144)
 def array_cost(w: Workload, tmpl, acc, g: int, k: int, c: int, p: int, q: int) -> ArrayCost:
     """Σ over the buffer tiles of the template's cost (identical tiles counted once)."""
-    array = ArrayCost(0, Counts(), 0)
+    cycles = active = 0
+    total = [0.0] * len(Counts().values())
     rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
     cols_t = axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
     c_runs = _runs(w.C, c)
+
+    def add(cost: ArrayCost, n: int) -> None:
+        nonlocal cycles, active
+        cycles += cost.cycles * n
+        active = max(active, cost.active_pes)
+        for i, v in enumerate(cost.counts.values()):
+            total[i] += v * n
+
     for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
         for gs, gn in _runs(w.G, g):
             for ks, kn in _runs(w.K, k):
@@ -164,16 +174,30 @@ def array_cost(w: Workload, tmpl, acc, g: int, k: int, c: int, p: int, q: int) -
                     tile = _tile(w, gs, ks, cs, rows, cols)
                     mult = rcount * qcount * gn * kn
                     if i == 0:   # the first input-channel slice starts from zero
-                        array = array + tmpl.cost(tile, acc, False).times(mult)
+                        add(tmpl.cost(tile, acc, False), mult)
                         cn -= 1
                     if cn > 0:   # later slices bring the partial sums back first
-                        array = array + tmpl.cost(tile, acc, True).times(mult * cn)
-    return array
+                        add(tmpl.cost(tile, acc, True), mult * cn)
+    return ArrayCost(cycles, Counts(*total), active)
+
+
+def array_only(acc):
+    """The accelerator with every field the array cost cannot depend on (buffer, DRAM, clock,
+    energy, name) set to defaults, so array costs are shared across such design points."""
+    return _array_only(acc.rows, acc.cols, acc.rf_registers, acc.sparsity, acc.template,
+                       acc.dataflow, acc.scalesim_compat)
+
+
+@lru_cache(maxsize=1024)
+def _array_only(rows, cols, rf, sparsity, template, dataflow, compat):
+    from .hardware.accelerator import Accelerator
+    return Accelerator(rows=rows, cols=cols, rf_registers=rf, sparsity=sparsity,
+                       template=template, dataflow=dataflow, scalesim_compat=compat)
 
 
 def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
     """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
-    array = array_cost(w, tmpl, acc, t.G, t.K, t.C, t.P, t.Q)
+    array = array_cost(w, tmpl, array_only(acc), t.G, t.K, t.C, t.P, t.Q)
     ifm, wts, psum_r, out_w = dram_words(w, t)
     reads = ifm + wts + psum_r
     wb = acc.word_bytes
@@ -226,17 +250,125 @@ def objective(tc: TiledCost) -> tuple[int, int]:
     return (tc.cycles, tc.dram_read_bytes + tc.dram_write_bytes)
 
 
+def exhaustive_best(w: Workload, tmpl, acc, gran=None) -> TiledCost | None:
+    """The definition: ``min(candidates, key=objective)``, evaluating every candidate.
+    Slow; the search below must agree with it (tests/test_tiling_search.py)."""
+    gran = gran or tmpl.granularity(w, acc)
+    return min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, gran)),
+               key=objective, default=None)
+
+
 @lru_cache(maxsize=16384)
 def _best(w: Workload, tmpl, acc) -> TiledCost:
-    gran = tmpl.granularity(w, acc)
-    best = min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, gran)),
-               key=objective, default=None)
+    best = _search(w, tmpl, acc, tmpl.granularity(w, acc))
     if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
-        best = min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, Granularity())),
-                   key=objective, default=None)
+        best = _search(w, tmpl, acc, Granularity())
     if best is None:
         need = 2 * working_set(w, 1, 1, 1, 1, 1)
         raise MappingError(f"global buffer of {acc.buffer_kb:g} KB is too small for any tile of "
                            f"this layer (the smallest double-buffered tile needs "
                            f"{need * acc.word_bytes / 1024:.1f} KB)", field="global_buffer.kb")
+    return best
+
+
+@lru_cache(maxsize=65536)
+def _footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
+    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
+               for s in range(0, out, size))
+
+
+_PERMS = tuple(permutations(LOOPS))
+
+
+def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
+    """Branch and bound over the same candidates as ``exhaustive_best``.
+
+    DRAM traffic of every (tile sizes, loop order) is arithmetic, so it is computed for all
+    candidates at once (numpy); the best order of each tile-size choice is the one with least
+    traffic (its compute does not depend on the order, and its time cannot grow with less
+    traffic).  The untiled layer's array cycles are a lower bound on any tiling's (tiling only
+    adds partial tiles, partial-sum spills and per-tile pipeline fills), which gives a lower
+    bound on each candidate's cycles; candidates are then evaluated in order of that bound until
+    it exceeds the best found.
+    """
+    cap = acc.buffer_words
+    if _fits(w, cap, w.G, w.K, w.C, w.P, w.Q):
+        return evaluate(w, tmpl, acc, Tiling(w.G, w.K, w.C, w.P, w.Q, ()))
+    g_s = _sizes(w.G, 1)
+    k_s = _sizes(w.K, gran.K, True)
+    c_s = _sizes(w.C, gran.C, True)
+    p_s = _sizes(w.P, gran.P)
+    q_s = _sizes(w.Q, gran.Q)
+    G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
+    Q = np.zeros_like(G)
+    eltwise = w.kind is Kind.ELTWISE
+    rows_in = np.minimum(w.H, (P - 1) * w.stride_h + w.R)
+    for q in q_s:                                   # widest fitting Q per (G, K, C, P)
+        if eltwise:
+            ws = G * P * q * (w.operands + 1)
+        else:
+            cols_in = min(w.W, (q - 1) * w.stride_w + w.S)
+            ws = (G * C * rows_in * cols_in + (G * K * C * w.R * w.S if w.has_weights else 0)
+                  + G * K * P * q * (1 + w.residual))
+        Q = np.where(2 * ws <= cap, q, Q)
+    keep = Q > 0
+    if not keep.any():
+        return None
+    G, K, C, P, Q, rows_in = G[keep], K[keep], C[keep], P[keep], Q[keep], rows_in[keep]
+    trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
+    outs = w.ofmap_elems
+    if eltwise:
+        base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
+    else:
+        rows_tot = {p: _footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H) for p in set(P.tolist())}
+        cols_tot = {q: _footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W) for q in set(Q.tolist())}
+        base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
+                  * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))
+    base_w = w.weight_elems
+    traffic = np.empty((len(_PERMS), len(G)), dtype=np.float64)
+    for j, perm in enumerate(_PERMS):
+        f = {}
+        for op, rel in RELEVANT.items():
+            inner = np.full(len(G), -1)
+            for i, lp in enumerate(perm):
+                if lp in rel:
+                    inner = np.where(trips[lp] > 1, i, inner)
+            fac = np.ones(len(G), dtype=np.float64)
+            for i, lp in enumerate(perm):
+                if lp not in rel:
+                    fac = fac * np.where(i < inner, trips[lp], 1)
+            f[op] = fac
+        traffic[j] = (base_i * f["ifmap"] + w.residual * outs + base_w * f["weight"]
+                      + outs * (2 * f["ofmap"] - 1))
+    best_perm = traffic.argmin(axis=0)
+    words = traffic[best_perm, np.arange(len(G))]
+    wb = acc.word_bytes
+    bw = acc.dram_bytes_per_cycle
+    last_out = G * K * P * Q
+    if eltwise:
+        first_in = G * P * Q * w.operands
+    else:
+        first_in = (G * C * rows_in * np.minimum(w.W, (Q - 1) * w.stride_w + w.S)
+                    + (G * K * C * w.R * w.S if w.has_weights else 0))
+    arr = array_only(acc)
+    lb_compute = tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
+        w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
+        {**trips, "G": -(-w.G // G)})
+    rest = np.maximum(0.0, words - first_in - last_out) * wb / bw
+    lower = np.ceil(acc.dram_latency_cycles + first_in * wb / bw + np.maximum(lb_compute, rest)
+                    + last_out * wb / bw - 1e-9)
+    best: TiledCost | None = None
+    best_key = None
+    for i in np.lexsort((words, lower)).tolist():
+        if best_key is not None and (lower[i], words[i] * wb) >= (best_key[0], best_key[1] + 1):
+            break
+        perm = _PERMS[best_perm[i]]
+        tr = {"K": int(trips["K"][i]), "C": int(trips["C"][i]), "P": int(trips["P"][i]),
+              "Q": int(trips["Q"][i])}
+        order = tuple(lp for lp in perm if tr[lp] > 1)
+        tc = evaluate(w, tmpl, acc, Tiling(int(G[i]), int(K[i]), int(C[i]), int(P[i]), int(Q[i]),
+                                           order))
+        key = objective(tc)
+        if best_key is None or key < best_key:
+            best, best_key = tc, key
     return best

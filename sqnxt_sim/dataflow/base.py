@@ -7,6 +7,7 @@ global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, fields
 from typing import Protocol
 
@@ -33,10 +34,13 @@ class Counts:
     dram_writes: float = 0.0
 
     def __add__(self, o: "Counts") -> "Counts":
-        return Counts(*(getattr(self, f.name) + getattr(o, f.name) for f in fields(self)))
+        return Counts(*map(operator.add, _values(self), _values(o)))
 
     def scale(self, k: float) -> "Counts":
-        return Counts(*(getattr(self, f.name) * k for f in fields(self)))
+        return Counts(*(v * k for v in _values(self)))
+
+    def values(self) -> tuple[float, ...]:
+        return _values(self)
 
     @property
     def sram_reads(self) -> float:
@@ -46,6 +50,9 @@ class Counts:
     @property
     def sram_total_writes(self) -> float:
         return self.sram_writes + self.sram_fill_writes
+
+
+_values = operator.attrgetter(*(f.name for f in fields(Counts)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,12 @@ class Template(Protocol):
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
         """Cost of running tile ``w``; ``psum_in``: partial sums of an earlier input-channel
         slice must be brought back into the array first."""
+        ...
+
+    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
+        """A lower bound (numpy array over candidates) on the cycles a buffer tiling adds to
+        the untiled layer's array cycles; 0 is always valid.  ``sizes``/``trips`` map G, K, C,
+        P, Q to arrays of tile sizes and trip counts.  Used only to prune the tiling search."""
         ...
 
 

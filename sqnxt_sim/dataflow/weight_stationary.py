@@ -82,6 +82,10 @@ def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False) -
     return ArrayCost(int(cycles), counts, active)
 
 
+def w_dim(w: Workload, d: str) -> int:
+    return getattr(w, d)
+
+
 @register("ws")
 class WeightStationary:
     def supports(self, w: Workload) -> bool:
@@ -92,3 +96,17 @@ class WeightStationary:
 
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
         return ws_cost(w, acc.rows, acc.cols, acc.rf_registers, psum_in)
+
+    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
+        if w.G > 1:
+            return 0
+        # each extra buffer tile pays its own adder-chain drain (the rows it uses) and, when the
+        # RF double-buffers weights, the part of its first preload that the untiled layer hid
+        # behind the pass before (at most that tile's pixels); bounded with the smallest tile
+        tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
+        edge = lambda d: w_dim(w, d) - (trips[d] - 1) * sizes[d]  # noqa: E731
+        rows_used = edge("C").clip(max=acc.rows)
+        extra = rows_used
+        if acc.rf_registers >= 2:
+            extra = extra + (edge("P") * edge("Q")).clip(max=rows_used)
+        return (tiles - 1) * extra
