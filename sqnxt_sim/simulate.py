@@ -7,9 +7,9 @@ from dataclasses import replace
 from functools import lru_cache
 
 from . import __version__
-from .dataflow import output_stationary, weight_stationary  # noqa: F401  (register templates)
-from .dataflow.base import template
-from .dataflow.workload import Workload
+from .dataflow import output_stationary, systolic, weight_stationary  # noqa: F401  (register)
+from .dataflow.base import Counts, template
+from .dataflow.workload import Kind, Workload
 from .errors import MappingError
 from .hardware.accelerator import Accelerator
 from .hardware.energy import EYERISS, EnergyTable
@@ -20,8 +20,11 @@ from .tiling import TiledCost, best_tiling
 
 
 def energy_of(tc: TiledCost, e: EnergyTable) -> dict[str, float]:
+    return energy_of_counts(tc.counts, e)
+
+
+def energy_of_counts(c: Counts, e: EnergyTable) -> dict[str, float]:
     """Σ access counts × unit energy, by level (the only place costs meet counts)."""
-    c = tc.counts
     return {
         "energy_mac": (c.macs + c.adds) * e.mac,
         "energy_rf": c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
@@ -60,6 +63,15 @@ def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
     return min(options, key=lambda o: (o[1].cycles, sum(energy_of(o[1], acc.energy).values())))
 
 
+def clear_caches() -> None:
+    """Forget every memoised layer cost (for cold-start benchmarks and bounded memory)."""
+    from . import tiling
+    from .dataflow import output_stationary as os_, weight_stationary as ws_
+    for fn in (map_layer, tiling._best, tiling.array_cost, tiling.axis_tiles, tiling._tile,
+               tiling._footprint, os_.os_cost, ws_.ws_cost):
+        fn.cache_clear()
+
+
 def fusions(network: Network) -> dict[str, str]:
     """Element-wise adds fused into the convolution that produces one of their operands
     (docs/model.md §6.4): the producer must be a conv/FC whose only consumer is the add; of
@@ -84,6 +96,9 @@ def simulate(network: Network, accelerator: Accelerator) -> Result:
     fused = fusions(network)
     residual = {prod: len(network[add].inputs) - 1 for add, prod in fused.items()}
     for node in network.compute_nodes:
+        if accelerator.template == "systolic":
+            rows.append(_systolic_row(node, accelerator))
+            continue
         if node.name in fused:
             rows.append(_fused_row(node, fused[node.name], accelerator))
             continue
@@ -124,3 +139,44 @@ def _fused_row(node, into: str, acc: Accelerator) -> LayerResult:
         sram_reads=0.0, sram_writes=0.0,
         in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
         tiling=f"fused into {into}", energy_pj=0.0 if acc.energy.unit == "pJ" else None)
+
+
+def _systolic_row(node, acc: Accelerator) -> LayerResult:
+    """``template: systolic`` (docs/systolic.md §8): a conv/FC layer runs whole on the array
+    (``systolic_counts``; compat: SCALE-Sim's total cycles for the layer with its padding folded
+    into the input, stall 0).  DRAM is not modelled.  Pooling and adds are not mapped: the row
+    says so, with zero cost, and the summary counts them as ``layers_skipped``."""
+    e = acc.energy
+    shapes = dict(in_shape=",".join(str(s) for s in node.in_shapes),
+                  out_shape=str(node.out_shape))
+    w = node.workload
+    if w.kind is not Kind.CONV:
+        return LayerResult(
+            name=node.name, type=node.type, dataflow="skipped", macs=node.macs,
+            params=node.params, cycles=0, compute_cycles=0, stall_cycles=0, utilization=0.0,
+            energy=0.0, energy_mac=0.0, energy_rf=0.0, energy_array=0.0, energy_sram=0.0,
+            energy_dram=0.0, dram_read_bytes=0, dram_write_bytes=0, ops=0.0, rf_accesses=0.0,
+            array_accesses=0.0, sram_reads=0.0, sram_writes=0.0, **shapes,
+            tiling="not mapped: a systolic array only does MACs (no SCALE-Sim equivalent)",
+            energy_pj=0.0 if e.unit == "pJ" else None)
+    try:
+        sc = systolic.layer_counts(w, acc)
+    except ValueError as err:
+        raise MappingError(f"layer {node.name!r}: {err}", field="scalesim_compat") from None
+    c = systolic.access_counts(sc)
+    parts = energy_of_counts(c, e)
+    total = sum(parts.values())
+    norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
+    folds = f"folds {sc.row_folds}x{sc.col_folds}" + (f"x{sc.problems}" if sc.problems > 1
+                                                       else "")
+    return LayerResult(
+        name=node.name, type=node.type, dataflow=sc.dataflow, macs=node.macs,
+        params=node.params, cycles=sc.total_cycles, compute_cycles=sc.compute_cycles,
+        stall_cycles=sc.stall_cycles, utilization=c.macs / (sc.total_cycles * acc.pes),
+        energy=total * norm, **{k: v * norm for k, v in parts.items()},
+        dram_read_bytes=0, dram_write_bytes=0, ops=c.macs,
+        rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
+        sram_reads=c.sram_reads, sram_writes=c.sram_total_writes, **shapes,
+        tiling=f"Sr{sc.sr} Sc{sc.sc} T{sc.t} {folds}",
+        energy_pj=total if e.unit == "pJ" else None,
+        mapping_efficiency=sc.mapping_efficiency, compute_utilization=sc.compute_utilization)

@@ -278,6 +278,9 @@ def _footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, exten
 
 
 _PERMS = tuple(permutations(LOOPS))
+_PERM_IDX = np.array([[LOOPS.index(lp) for lp in perm] for perm in _PERMS])
+_REL_BY_POS = {op: np.array([[lp in rel for lp in perm] for perm in _PERMS])
+               for op, rel in RELEVANT.items()}
 
 
 def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
@@ -325,21 +328,17 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
                   * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))
     base_w = w.weight_elems
-    traffic = np.empty((len(_PERMS), len(G)), dtype=np.float64)
-    for j, perm in enumerate(_PERMS):
-        f = {}
-        for op, rel in RELEVANT.items():
-            inner = np.full(len(G), -1)
-            for i, lp in enumerate(perm):
-                if lp in rel:
-                    inner = np.where(trips[lp] > 1, i, inner)
-            fac = np.ones(len(G), dtype=np.float64)
-            for i, lp in enumerate(perm):
-                if lp not in rel:
-                    fac = fac * np.where(i < inner, trips[lp], 1)
-            f[op] = fac
-        traffic[j] = (base_i * f["ifmap"] + w.residual * outs + base_w * f["weight"]
-                      + outs * (2 * f["ofmap"] - 1))
+    # factor(X) for every order at once: arrays of shape (orders, 4 loop positions, candidates)
+    T = np.stack([trips[lp] for lp in LOOPS])[_PERM_IDX]            # trip of loop at position
+    tiled = T > 1
+    pos = np.arange(len(LOOPS))[None, :, None]
+    factors = {}
+    for op, rel in _REL_BY_POS.items():
+        relp = rel[:, :, None]                                      # (orders, positions, 1)
+        inner = np.where(relp & tiled, pos, -1).max(axis=1, keepdims=True)
+        factors[op] = np.where(~relp & (pos < inner), T, 1).prod(axis=1)
+    traffic = (base_i * factors["ifmap"] + w.residual * outs + base_w * factors["weight"]
+               + outs * (2 * factors["ofmap"] - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
     wb = acc.word_bytes
