@@ -25,7 +25,7 @@ from itertools import permutations, product
 import numpy as np
 from math import ceil
 
-from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound
+from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound, rows_needed
 from .dataflow.workload import Kind, Workload
 from .errors import MappingError
 
@@ -117,8 +117,8 @@ def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
     """Words of one tile of every operand."""
     if w.kind is Kind.ELTWISE:
         return g * p * q * (w.operands + 1)
-    rows_in = min(w.H, (p - 1) * w.stride_h + w.R)
-    cols_in = min(w.W, (q - 1) * w.stride_w + w.S)
+    rows_in = rows_needed(p, w.stride_h, w.R, w.H)
+    cols_in = rows_needed(q, w.stride_w, w.S, w.W)
     ifm = g * c * rows_in * cols_in
     wts = g * k * c * w.R * w.S if w.has_weights else 0
     return ifm + wts + g * k * p * q * (1 + w.residual)
@@ -305,12 +305,12 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
     G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
     Q = np.zeros_like(G)
     eltwise = w.kind is Kind.ELTWISE
-    rows_in = np.minimum(w.H, (P - 1) * w.stride_h + w.R)
+    rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
     for q in q_s:                                   # widest fitting Q per (G, K, C, P)
         if eltwise:
             ws = G * P * q * (w.operands + 1)
         else:
-            cols_in = min(w.W, (q - 1) * w.stride_w + w.S)
+            cols_in = rows_needed(q, w.stride_w, w.S, w.W)
             ws = (G * C * rows_in * cols_in + (G * K * C * w.R * w.S if w.has_weights else 0)
                   + G * K * P * q * (1 + w.residual))
         Q = np.where(2 * ws <= cap, q, Q)
@@ -347,7 +347,7 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
     if eltwise:
         first_in = G * P * Q * w.operands
     else:
-        first_in = (G * C * rows_in * np.minimum(w.W, (Q - 1) * w.stride_w + w.S)
+        first_in = (G * C * rows_in * np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
                     + (G * K * C * w.R * w.S if w.has_weights else 0))
     arr = array_only(acc)
     lb_compute = tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(

@@ -138,7 +138,19 @@ def inbound(extent_out: int, stride: int, kernel: int, pad_lo: int, size: int) -
 def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
                   size: int) -> int:
     """Input rows (or columns) inside the unpadded input that a block of ``count`` output rows
-    starting at ``start`` touches (its halo included)."""
-    lo = start * stride - pad_lo
-    hi = (start + count - 1) * stride - pad_lo + kernel   # exclusive
-    return max(0, min(hi, size) - max(lo, 0))
+    starting at ``start`` needs (its halo included).  With stride > kernel the windows do not
+    touch and the rows between them are never read."""
+    if stride <= kernel:
+        lo = start * stride - pad_lo
+        hi = (start + count - 1) * stride - pad_lo + kernel   # exclusive
+        return max(0, min(hi, size) - max(lo, 0))
+    total = 0
+    for p in range(start, start + count):
+        lo = p * stride - pad_lo
+        total += max(0, min(lo + kernel, size) - max(lo, 0))
+    return total
+
+
+def rows_needed(out: int, stride: int, kernel: int, size: int) -> int:
+    """Input rows a tile of ``out`` output rows holds at most (padding ignored)."""
+    return min(size, (out - 1) * min(stride, kernel) + kernel)
