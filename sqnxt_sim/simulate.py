@@ -16,7 +16,7 @@ from .hardware.energy import EYERISS, EnergyTable
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .result import LayerResult, Result
-from .tiling import TiledCost, best_tiling
+from .tiling import TiledCost, array_only, best_tiling
 
 
 def energy_of(tc: TiledCost, e: EnergyTable) -> dict[str, float]:
@@ -49,14 +49,21 @@ def _mapping_acc(acc: Accelerator) -> Accelerator:
 
 @lru_cache(maxsize=65536)
 def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
-    """(dataflow, cost) chosen for one workload: the fastest, ties to the lower energy."""
-    options = []
+    """(dataflow, cost) chosen for one workload: the fastest, ties to the lower energy.
+
+    A dataflow whose untiled array cycles (a lower bound on its cycles under any tiling) already
+    exceed the best found cannot win, so its tiling search is skipped."""
+    mapping_acc = _mapping_acc(acc)
+    bounded = []
     for name in candidates_for(acc):
         tmpl = template(name)
-        if not tmpl.supports(w):
+        if tmpl.supports(w):
+            bounded.append((tmpl.cost(w, array_only(mapping_acc)).cycles, name, tmpl))
+    options = []
+    for bound, name, tmpl in sorted(bounded, key=lambda b: b[:2]):
+        if options and bound > min(tc.cycles for _, tc in options):
             continue
-        tc = best_tiling(w, tmpl, _mapping_acc(acc))
-        options.append((name, tc))
+        options.append((name, best_tiling(w, tmpl, mapping_acc)))
     if not options:  # e.g. pooling under --dataflow ws: no weights to keep stationary
         tc = best_tiling(w, template("os"), _mapping_acc(acc))
         options.append(("os", tc))
