@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from math import ceil
 
-from .base import ArrayCost, Counts, Granularity, block_inbound, register
+from .base import ArrayCost, Counts, Granularity, block_inbound, inbound, register
 from .workload import Kind, Workload
 
 
@@ -45,9 +45,54 @@ def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
                for s in range(0, out, size))
 
 
+def packing(w: Workload, rows: int, cols: int) -> tuple[int, int]:
+    """(blocks per column, blocks per row) when a weightless layer's whole output map fits the
+    array at least twice, so several channels run side by side (docs/model.md §3.1); else
+    (0, 0)."""
+    if w.kind is Kind.CONV or w.P > rows or w.Q > cols:
+        return (0, 0)
+    per_col, per_row = rows // w.P, cols // w.Q
+    return (per_col, per_row) if per_col * per_row >= 2 else (0, 0)
+
+
+def packed_cost(w: Workload, rows: int, cols: int) -> ArrayCost:
+    """Channels packed as P×Q blocks, row-major: a pass loads every input value each PE uses
+    through the top row (the blocks' edges belong to other channels, so no mesh-shift reuse),
+    one array row per cycle, and drains one result per PE."""
+    per_col, per_row = packing(w, rows, cols)
+    pack = per_col * per_row
+    loads = w.operands if w.kind is Kind.ELTWISE else w.R * w.S
+    ops_per_output = (w.operands - 1) if w.kind is Kind.ELTWISE else w.R * w.S
+    if w.kind is Kind.ELTWISE:
+        reads_per_channel = w.operands * w.P * w.Q
+    else:
+        reads_per_channel = (inbound(w.P, w.stride_h, w.R, w.pad_top, w.H)
+                             * inbound(w.Q, w.stride_w, w.S, w.pad_left, w.W))
+    cycles = 0
+    hops = 0.0
+    for start in range(0, w.G, pack):
+        n = min(pack, w.G - start)
+        block_rows = -(-n // per_row)
+        used = block_rows * w.P
+        cycles += loads * used + used            # loads, then one result per PE drains
+        # a loaded value travels from the top row down to its row r (r + 1 hops); a result
+        # drains from row r down and out of the bottom row (used − r hops)
+        for b in range(block_rows):
+            m = per_row if b < block_rows - 1 or n % per_row == 0 else n % per_row
+            down = sum(b * w.P + i + 1 for i in range(w.P))
+            hops += m * w.Q * (loads * down + (w.P * used - down + w.P))
+    outputs = w.G * w.P * w.Q
+    ops = float(outputs * ops_per_output)
+    counts = Counts(macs=ops, rf_reads=ops, rf_writes=ops, array=hops,
+                    sram_ifmap_reads=w.G * reads_per_channel, sram_writes=outputs)
+    return ArrayCost(cycles, counts, min(pack, w.G) * w.P * w.Q)
+
+
 @lru_cache(maxsize=65536)
 def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
             psum_in: bool = False) -> ArrayCost:
+    if packing(w, rows, cols)[0]:
+        return packed_cost(w, rows, cols)
     conv = w.kind is Kind.CONV
     eltwise = w.kind is Kind.ELTWISE
     sp = sparsity if conv else 0.0

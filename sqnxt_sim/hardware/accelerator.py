@@ -30,7 +30,7 @@ class Field:
 
 
 def _pos(v):
-    return None if v > 0 else "must be positive"
+    return None if 0 < v < float("inf") else ("must be finite" if v > 0 else "must be positive")
 
 
 def _frac(v):

@@ -38,7 +38,7 @@ class EnergyTable:
                                    field="energy.unit")
         for a in ACTIONS:
             v = getattr(self, a)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
                 raise AcceleratorError(f"energy.{a} must be a non-negative number, got {v!r}",
                                        field=f"energy.{a}")
         if self.mac <= 0:

@@ -134,9 +134,58 @@ def touched_inputs(w: Workload, prange: range, qrange: range) -> set[tuple[int, 
 # Output stationary, docs/model.md §3
 # --------------------------------------------------------------------------------------------
 
+def walk_os_packed(w: Workload, rows: int, cols: int, box: Box) -> Tally | None:
+    """docs/model.md §3.1: a weightless layer whose whole output map fits the array at least
+    twice runs several channels side by side, each in its own P×Q block, blocks placed row by
+    row; every input value a PE uses enters through the top row (one array row a cycle) and
+    travels down to its PE; each PE then drains its one result down its column."""
+    P, Q = len(box.p), len(box.q)
+    if w.kind is Kind.CONV or P > rows or Q > cols:
+        return None
+    per_row, per_col = cols // Q, rows // P
+    if per_row * per_col < 2:
+        return None
+    t = Tally()
+    channels = list(box.g)
+    eltwise = w.kind is Kind.ELTWISE
+    taps = [(0, 0)] * w.operands if eltwise else _taps(w)
+    while channels:
+        batch, channels = channels[:per_row * per_col], channels[per_row * per_col:]
+        place = {}                                   # PE (row, col) -> (channel, p, q)
+        for i, g in enumerate(batch):
+            br, bc = divmod(i, per_row)
+            for dp, p in enumerate(box.p):
+                for dq, q in enumerate(box.q):
+                    place[(br * P + dp, bc * Q + dq)] = (g, p, q)
+        used_rows = max(r for r, _ in place) + 1
+        t.active_pes = max(t.active_pes, len(place))
+        for tap in taps:                             # one load per window element / operand
+            for _row in range(used_rows):            # one array row enters per cycle
+                t.cycles += 1
+            for (r, _c), (_g, p, q) in place.items():
+                t.array += r + 1                     # from the top row down to row r
+                if eltwise or _input_coord(w, p, q, *tap) is not None:
+                    t.sram_ifmap_reads += 1
+        ops = (w.operands - 1) if eltwise else len(taps)
+        for _pe in place:
+            t.macs += ops
+            t.macs_pattern += ops
+        for _row in range(used_rows):                # drain: one result per PE
+            t.cycles += 1
+        for (r, _c) in place:
+            t.sram_writes += 1
+            t.array += used_rows - r                 # down to the bottom row and out
+    t.rf_reads = t.macs
+    t.rf_writes = t.macs
+    return t
+
+
 def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in: bool = False,
             box: Box | None = None) -> Tally:
     box = box or Box.whole(w)
+    packed = walk_os_packed(w, rows, cols, box)
+    if packed is not None:
+        return packed
     conv = w.kind is Kind.CONV
     eltwise = w.kind is Kind.ELTWISE
     keep = 1 - Fraction(str(sparsity)) if conv else Fraction(1)
