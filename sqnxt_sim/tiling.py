@@ -12,7 +12,8 @@ every loop order: an operand's tile is fetched again each time a loop outside it
 relevant loop advances, unless that loop also indexes it.  Partial sums whose input-channel
 loop is not innermost among the loops that index the outputs go to DRAM and come back.
 
-The search is one ``min(candidates, key=objective)``: fastest first, then least DRAM traffic.
+The search is one ``min(candidates, key=objective)``: fastest first, then least DRAM traffic
+(or, with ``tiling.objective: traffic``, least traffic first, then fastest).
 """
 
 from __future__ import annotations
@@ -202,9 +203,7 @@ def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
     reads = ifm + wts + psum_r
     wb = acc.word_bytes
     bw = acc.dram_bytes_per_cycle
-    first = working_set(w, t.G, t.K, t.C, t.P, t.Q)
-    last_out = t.G * t.K * t.P * t.Q
-    first_in = first - last_out * (1 + w.residual)
+    first_in, last_out = exposed_words(w, tmpl, acc)
     total = (reads + out_w) * wb
     prologue = acc.dram_latency_cycles + first_in * wb / bw
     rest = max(0.0, total - (first_in + last_out) * wb) / bw
@@ -217,37 +216,56 @@ def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
                      int(round(out_w * wb)))
 
 
+def exposed_words(w: Workload, tmpl, acc) -> tuple[int, int]:
+    """Words that cannot overlap compute: the inputs and weights of the first array step and
+    the outputs of the last (docs/model.md §6.3).  The DMA streams at the array's step, whatever
+    the buffer tiling, so these do not depend on the tiling."""
+    gran = tmpl.granularity(w, acc)
+    k, c, p, q = (min(gran.K, w.K), min(gran.C, w.C), min(gran.P, w.P), min(gran.Q, w.Q))
+    out = k * p * q
+    return working_set(w, 1, k, c, p, q) - out * (1 + w.residual), out
+
+
 def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool:
     return 2 * working_set(w, g, k, c, p, q) <= cap
 
 
 def candidates(w: Workload, tmpl, acc, gran):
-    """Tilings that fit the buffer twice over.  A tile that can grow along Q without
-    overflowing is never worse (fewer refetches, fewer per-tile overheads), so for each
-    (G, K, C, P) only the widest fitting Q is kept; every order of the tiled loops is tried."""
+    """Tilings that fit the buffer twice over (the untiled layer among them when it fits, so a
+    bigger buffer only adds candidates).  A tile that can grow along Q without overflowing is
+    never worse for a layer with weights (fewer refetches, fewer per-tile overheads, the same
+    exposed transfers), so for each (G, K, C, P) only the widest fitting Q is kept; every order
+    of the tiled loops is tried."""
     cap = acc.buffer_words
-    if _fits(w, cap, w.G, w.K, w.C, w.P, w.Q):
-        yield Tiling(w.G, w.K, w.C, w.P, w.Q, ())
-        return
-    q_sizes = _sizes(w.Q, gran.Q)
+    q_sizes = _sizes(w.Q, gran.Q, True)
     for g, k, c, p in product(_sizes(w.G, 1), _sizes(w.K, gran.K, True),
-                              _sizes(w.C, gran.C, True), _sizes(w.P, gran.P)):
-        q = next((q for q in reversed(q_sizes) if _fits(w, cap, g, k, c, p, q)), None)
-        if q is None:
-            continue
-        tiled = [lp for lp, size, tot in (("K", k, w.K), ("C", c, w.C), ("P", p, w.P),
-                                          ("Q", q, w.Q)) if size < tot]
-        for order in (permutations(tiled) if len(tiled) > 1 else (tuple(tiled),)):
-            yield Tiling(g, k, c, p, q, tuple(order))
+                              _sizes(w.C, gran.C, True), _sizes(w.P, gran.P, True)):
+        fitting = [q for q in q_sizes if _fits(w, cap, g, k, c, p, q)]
+        # (weightless layers pack more channels into the array when the map is narrower, so
+        # for them a wider tile is not always better: keep every width)
+        for q in (fitting if not w.has_weights else fitting[-1:]):
+            yield from _orders(w, g, k, c, p, q)
+
+
+def _orders(w: Workload, g: int, k: int, c: int, p: int, q: int):
+    """The tiling with every order of its tiled loops."""
+    tiled = [lp for lp, size, tot in (("K", k, w.K), ("C", c, w.C), ("P", p, w.P),
+                                      ("Q", q, w.Q)) if size < tot]
+    for order in (permutations(tiled) if len(tiled) > 1 else (tuple(tiled),)):
+        yield Tiling(g, k, c, p, q, tuple(order))
 
 
 def best_tiling(w: Workload, tmpl, acc) -> TiledCost:
     return _best(w, tmpl, acc)
 
 
-def objective(tc: TiledCost) -> tuple[int, int]:
-    """Fastest first (as the papers choose tilings), then least DRAM traffic."""
-    return (tc.cycles, tc.dram_read_bytes + tc.dram_write_bytes)
+def objective(tc: TiledCost, acc=None) -> tuple[int, int]:
+    """Fastest first (as the papers choose tilings), then least DRAM traffic; or the other way
+    round when the accelerator asks for ``tiling.objective: traffic``."""
+    traffic = tc.dram_read_bytes + tc.dram_write_bytes
+    if acc is not None and acc.tiling_objective == "traffic":
+        return (traffic, tc.cycles)
+    return (tc.cycles, traffic)
 
 
 def exhaustive_best(w: Workload, tmpl, acc, gran=None) -> TiledCost | None:
@@ -255,7 +273,7 @@ def exhaustive_best(w: Workload, tmpl, acc, gran=None) -> TiledCost | None:
     Slow; the search below must agree with it (tests/test_tiling_search.py)."""
     gran = gran or tmpl.granularity(w, acc)
     return min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, gran)),
-               key=objective, default=None)
+               key=lambda tc: objective(tc, acc), default=None)
 
 
 @lru_cache(maxsize=16384)
@@ -295,17 +313,23 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
     it exceeds the best found.
     """
     cap = acc.buffer_words
-    if _fits(w, cap, w.G, w.K, w.C, w.P, w.Q):
-        return evaluate(w, tmpl, acc, Tiling(w.G, w.K, w.C, w.P, w.Q, ()))
     g_s = _sizes(w.G, 1)
     k_s = _sizes(w.K, gran.K, True)
     c_s = _sizes(w.C, gran.C, True)
-    p_s = _sizes(w.P, gran.P)
-    q_s = _sizes(w.Q, gran.Q)
-    G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
-    Q = np.zeros_like(G)
+    p_s = _sizes(w.P, gran.P, True)
+    q_s = _sizes(w.Q, gran.Q, True)
     eltwise = w.kind is Kind.ELTWISE
-    rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
+    if not w.has_weights:        # every width is a candidate (see candidates())
+        G, K, C, P, Q = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, q_s, indexing="ij"))
+        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
+        cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
+        ws = G * P * Q * (w.operands + 1) if eltwise else G * C * rows_in * cols_in + G * K * P * Q
+        Q = np.where(2 * ws <= cap, Q, 0)
+        q_s = ()
+    else:
+        G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
+        Q = np.zeros_like(G)
+        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
     for q in q_s:                                   # widest fitting Q per (G, K, C, P)
         if eltwise:
             ws = G * P * q * (w.operands + 1)
@@ -343,14 +367,10 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
     words = traffic[best_perm, np.arange(len(G))]
     wb = acc.word_bytes
     bw = acc.dram_bytes_per_cycle
-    last_out = G * K * P * Q
-    if eltwise:
-        first_in = G * P * Q * w.operands
-    else:
-        first_in = (G * C * rows_in * np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
-                    + (G * K * C * w.R * w.S if w.has_weights else 0))
+    first_in, last_out = exposed_words(w, tmpl, acc)
     arr = array_only(acc)
-    lb_compute = tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
+    # (weightless layers may change packing from tile to tile: no bound, search them fully)
+    lb_compute = 0 if not w.has_weights else tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
         w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
         {**trips, "G": -(-w.G // G)})
     rest = np.maximum(0.0, words - first_in - last_out) * wb / bw
@@ -358,8 +378,11 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
                     + last_out * wb / bw - 1e-9)
     best: TiledCost | None = None
     best_key = None
-    for i in np.lexsort((words, lower)).tolist():
-        if best_key is not None and (lower[i], words[i] * wb) >= (best_key[0], best_key[1] + 1):
+    by_traffic = acc.tiling_objective == "traffic"
+    for i in np.lexsort((lower, words) if by_traffic else (words, lower)).tolist():
+        # (words is exact, lower a bound: stop once no later candidate can beat the best)
+        bound = (words[i] * wb, lower[i]) if by_traffic else (lower[i], words[i] * wb)
+        if best_key is not None and bound >= (best_key[0], best_key[1] + 1):
             break
         perm = _PERMS[best_perm[i]]
         tr = {"K": int(trips["K"][i]), "C": int(trips["C"][i]), "P": int(trips["P"][i]),
@@ -367,7 +390,7 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         order = tuple(lp for lp in perm if tr[lp] > 1)
         tc = evaluate(w, tmpl, acc, Tiling(int(G[i]), int(K[i]), int(C[i]), int(P[i]), int(Q[i]),
                                            order))
-        key = objective(tc)
+        key = objective(tc, acc)
         if best_key is None or key < best_key:
             best, best_key = tc, key
     return best

@@ -48,13 +48,17 @@ layers:
 GOLDEN_ACC = Accelerator(name="golden4x4", rows=4, cols=4, rf_registers=4, sparsity=0.5)
 
 # DRAM (untiled, docs/model.md §6.3): reads = inputs 4·25 = 100 + weights 6·4·9 = 216 = 316
-# words, writes = outputs 6·25 = 150 words.  prologue = 100 + 316·2/32 = 119.75; nothing
-# else to overlap (rest = 0); epilogue = 150·2/32 = 9.375.
+# words, writes = outputs 6·25 = 150 words: 932 bytes.  Only one array step's transfers are
+# exposed (the DMA streams at the array's step):
+#   OS step = RF 4 filters × 1 channel × a 4x4 output tile: inputs (3 + 3)∧5 = 5 rows × 5
+#   columns = 25 + weights 4·9 = 36 → 61 words in; 4·16 = 64 words out.
+#   prologue 100 + 61·2/32; rest (932 − 125·2)/32 = 21.3 < compute; epilogue 64·2/32 = 4.
+#   WS step = 4 output × 4 input channels × one pixel: inputs 4·3·3 = 36 + weights 4·4·9 = 144
+#   → 180 words in; 4 words out.  prologue 100 + 180·2/32; epilogue 4·2/32.
 DRAM_R, DRAM_W = 316, 150
-PRO, EPI = 100 + 316 * 2 / 32, 150 * 2 / 32
 # OS compute 572 cycles (test_os.py::test_small_conv); WS compute 458 (test_ws.py).
-OS_CYCLES = math.ceil(PRO + 572 + EPI)          # ceil(701.125) = 702
-WS_CYCLES = math.ceil(PRO + 458 + EPI)          # ceil(587.125) = 588
+OS_CYCLES = math.ceil(100 + 61 * 2 / 32 + 572 + 64 * 2 / 32)     # ceil(679.8) = 680
+WS_CYCLES = math.ceil(100 + 180 * 2 / 32 + 458 + 4 * 2 / 32)     # ceil(569.5) = 570
 # Eyeriss table: MAC 1, RF 1, array 2, buffer 6, DRAM 200 (docs/model.md §7).
 #   OS: MACs 2700; RF 2700 + 2700; array 5070; buffer reads ifmap 392 + weights 432 + drain
 #   to DRAM 150 = 974, buffer writes 150 results + 316 filled from DRAM = 466.
@@ -309,10 +313,14 @@ def test_squeezenext_pointwise_layers_faster_in_ws(sq32, sqnxt23):
                  and n.workload.R == n.workload.S == 1 and n.workload.G == 1]
     assert len(pointwise) > 50
     ratios = [(n.name, *_cycles(n.workload, *sq32)) for n in pointwise]
-    faster_ws = [r for r in ratios if r[2] < r[1]]
     slower_ws = [r for r in ratios if r[2] > r[1]]
     assert not slower_ws                            # no 1x1 layer is faster in OS
-    assert len(faster_ws) >= 0.9 * len(ratios)      # model: 62 of 68 (6 DRAM-bound ties)
+    # on the array itself WS wins nearly everywhere; some stage-1 layers are DRAM-bound in both
+    # dataflows (the same traffic), so their total cycles tie
+    compute = [(map_layer(n.workload, sq32[0])[1].compute_cycles,
+                map_layer(n.workload, sq32[1])[1].compute_cycles) for n in pointwise]
+    assert sum(ws < os_ for os_, ws in compute) >= 0.9 * len(compute)
+    assert sum(r[2] < r[1] for r in ratios) >= 0.75 * len(ratios)
 
 
 def test_depthwise_layers_faster_in_os(sq32):

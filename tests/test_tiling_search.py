@@ -48,7 +48,8 @@ def accelerators(draw):
                        rf_registers=draw(st.sampled_from([1, 2, 4, 8])),
                        buffer_kb=draw(st.sampled_from([0.5, 1.0, 2.0, 4.0, 16.0])),
                        dram_bandwidth_gbps=draw(st.sampled_from([1.0, 4.0, 16.0])),
-                       sparsity=draw(st.sampled_from([0.0, 0.4])))
+                       sparsity=draw(st.sampled_from([0.0, 0.4])),
+                       tiling_objective=draw(st.sampled_from(["time", "traffic"])))
 
 
 @settings(max_examples=120, deadline=None)
@@ -62,4 +63,4 @@ def test_search_agrees_with_exhaustive(w, acc, dataflow):
     slow = exhaustive_best(w, tmpl, acc, gran)
     assert (fast is None) == (slow is None)
     if fast is not None:
-        assert objective(fast) == objective(slow)
+        assert objective(fast, acc) == objective(slow, acc)

@@ -67,6 +67,10 @@ SCHEMA: tuple[Field, ...] = (
           "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions"),
     Field("scalesim_compat", "scalesim_compat", bool, False,
           "systolic only: reproduce SCALE-Sim's reporting conventions"),
+    Field("tiling.objective", "tiling_objective", str, "time",
+          "what the buffer-tiling search minimises first: time (the papers' choice; then DRAM "
+          "traffic) or traffic (then time)",
+          lambda v: None if v in ("time", "traffic") else "must be time or traffic"),
 )
 BY_KEY = {f.key: f for f in SCHEMA}
 SECTIONS = {f.key.split(".")[0] for f in SCHEMA if "." in f.key}
@@ -88,6 +92,7 @@ class Accelerator:
     sparsity: float = 0.4
     energy: EnergyTable = energy_table("eyeriss")
     scalesim_compat: bool = False
+    tiling_objective: str = "time"
 
     # -- derived -------------------------------------------------------------------------------
     @property
