@@ -126,10 +126,13 @@ def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str
 @main.command()
 @click.argument("network", type=click.Path(dir_okay=False))
 @accelerator_options
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+              help="Also write per-layer charts (cycles, energy by level; PNG and SVG) into "
+                   "this directory.")
 @output_options()
 @clean_errors
 def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, ...],
-        fmt: str, out: str | None) -> None:
+        plot_dir: str | None, fmt: str, out: str | None) -> None:
     """Simulate NETWORK on an accelerator, layer by layer.
 
     Prints, per compute layer (conv, FC, pooling, add), the dataflow used, cycles (compute and
@@ -156,6 +159,10 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
         emit(result.to_csv(), out)
     else:
         emit(result_table(result), out)
+    if plot_dir:
+        from .report.charts import run_charts
+        for path in run_charts(result, plot_dir):
+            click.echo(f"wrote {path}", err=True)
 
 
 # command families that live in their own modules register themselves on `main`

@@ -126,7 +126,7 @@ def _layer_axis(ax, names: Sequence[str], *, label_groups: bool = True) -> None:
     if not label_groups or len(runs) == n:
         return
     big = [r for r in runs if r[2] - r[1] >= max(3, n // 40)]
-    for g, a, _b in runs[1:]:
+    for _g, a, _b in runs[1:]:
         ax.axvline(a - 0.5, color="#777777", lw=0.6, ls=":", zorder=0.5)
     trans = ax.get_xaxis_transform()
     for g, a, b in big:
@@ -165,7 +165,8 @@ def cycles_chart(result, title: str | None = None) -> Figure:
         ax.set_ylabel(_unit("cycles", sc))
         _layer_axis(ax, names)
         ax2 = ax.twinx()
-        ax2.plot(list(x), 100 * L["utilization"], color="#000000", lw=0.9, marker=".", ms=3,
+        util = [100 * u if c > 0 else float("nan") for u, c in zip(L["utilization"], L["cycles"])]
+        ax2.plot(list(x), util, color="#000000", lw=0.9, marker=".", ms=3,
                  label="PE utilisation")
         ax2.set_ylabel("PE utilisation [%]")
         ax2.set_ylim(0, 105)
@@ -216,7 +217,7 @@ def dataflow_chart(results: Mapping[str, object], title: str | None = None) -> F
         ax = fig.add_subplot()
         for df, r in results.items():
             colour, marker, label = DATAFLOW_STYLE.get(df, ("#000000", "x", df))
-            cyc = list(r.layers["cycles"])
+            cyc = [c if c > 0 else float("nan") for c in r.layers["cycles"]]
             label = f"{label}: {r.summary['cycles']:,} cycles"
             if df == "hybrid":
                 ax.bar(range(n), cyc, width=0.8, color=colour, alpha=0.6, label=label)
@@ -241,14 +242,16 @@ def variants_chart(results: Mapping[str, object], title: str | None = None) -> F
         fig = Figure(figsize=(_figure_width(n), 5.2))
         ax = fig.add_subplot()
         for i, (label, r) in enumerate(results.items()):
-            cyc = list(r.layers["cycles"])
+            # a fused layer costs 0 cycles: a gap in the line, not a drop to the log axis' floor
+            cyc = [c if c > 0 else float("nan") for c in r.layers["cycles"]]
             ax.step(range(len(cyc)), cyc, where="mid", color=SERIES[i % len(SERIES)],
                     lw=1.0 if i else 1.4, alpha=0.9,
                     label=f"{label}: {r.summary['cycles']:,} cycles")
         ax.set_yscale("log")
         ax.set_ylabel("cycles (log scale)")
         ax.set_xlim(-0.7, n - 0.3)
-        ax.set_xlabel("layer index (0 = first convolution)")
+        ax.set_xlabel("layer index (0 = first convolution; gaps: layers fused into the "
+                      "previous one, 0 cycles)")
         ax.set_xticks(range(0, n, 5))
         ax.legend(loc="upper right", framealpha=0.9)
         ax.set_title(title or "cycles per layer", pad=8)
@@ -322,9 +325,10 @@ def comparison_chart(rows, title: str | None = None) -> Figure:
                 sub = df[df["accelerator"] == acc].set_index("network")
                 vals = [float(sub[col].get(nw, float("nan"))) / div for nw in nets]
                 xs = [i + (j - (len(accs) - 1) / 2) * width for i in range(len(nets))]
-                ax.bar(xs, vals, width=width * 0.95, color=SERIES[(j + 1) % len(SERIES)],
-                       hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0,
-                       label=acc or None)
+                bars = ax.bar(xs, vals, width=width * 0.95, color=SERIES[(j + 1) % len(SERIES)],
+                              hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0,
+                              label=acc or None)
+                ax.bar_label(bars, fmt="%.3g", fontsize=6, padding=1)
             ax.set_xticks(range(len(nets)))
             ax.set_xticklabels(nets, rotation=35, ha="right", fontsize=7.5)
             ax.set_ylabel(ylabel)
