@@ -262,3 +262,14 @@ def test_report_is_deterministic(regenerated, tmp_path):
     paper.generate(tmp_path, ROOT, figures=False)
     for name in ("README.md", "results.csv"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_readme_claims_table_matches_the_report():
+    """The top-level README quotes the report's two-array claims table verbatim."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    report = (root / "reports" / "squeezenext" / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- claims:start")
+    quoted = readme[readme.index("\n", start) + 1:readme.index("<!-- claims:end")].strip()
+    assert quoted.startswith("| # | Claim |")
+    assert quoted in report
