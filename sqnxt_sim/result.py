@@ -36,10 +36,17 @@ class LayerResult:
     out_shape: str
     tiling: str
     energy_pj: float | None = None   # only when the energy table is in picojoules
+    # template: systolic only (docs/systolic.md §4, §8): SCALE-Sim's "Mapping Efficiency" and
+    # "Compute Util" as fractions; `utilization` above is its "Overall Util"
+    mapping_efficiency: float | None = None
+    compute_utilization: float | None = None
+
+    SYSTOLIC_ONLY = ("mapping_efficiency", "compute_utilization")
 
     @classmethod
-    def columns(cls, with_pj: bool) -> list[str]:
-        return [f.name for f in fields(cls) if with_pj or f.name != "energy_pj"]
+    def columns(cls, with_pj: bool, systolic: bool = False) -> list[str]:
+        return [f.name for f in fields(cls) if (with_pj or f.name != "energy_pj")
+                and (systolic or f.name not in cls.SYSTOLIC_ONLY)]
 
 
 class Result:
@@ -53,7 +60,8 @@ class Result:
         self.network_source = network_source
         self.version = version
         self.with_pj = accelerator.energy.unit == "pJ"
-        cols = LayerResult.columns(self.with_pj)
+        cols = LayerResult.columns(self.with_pj,
+                                   getattr(accelerator, "template", "") == "systolic")
         self.layers = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows],
                                    columns=cols)
         self.summary = self._summary()
@@ -80,7 +88,7 @@ class Result:
         if self.with_pj:
             s["energy_pj"] = sum(x.energy_pj or 0.0 for x in r)
         s["layers"] = len(r)
-        for df in ("os", "ws", "is"):
+        for df in ("os", "ws", "is", "skipped"):
             n = sum(1 for x in r if x.dataflow == df)
             if n:
                 s[f"layers_{df}"] = n

@@ -73,7 +73,8 @@ def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
 def clear_caches() -> None:
     """Forget every memoised layer cost (for cold-start benchmarks and bounded memory)."""
     from . import tiling
-    from .dataflow import output_stationary as os_, weight_stationary as ws_
+    from .dataflow import output_stationary as os_
+    from .dataflow import weight_stationary as ws_
     for fn in (map_layer, tiling._best, tiling.array_cost, tiling.axis_tiles, tiling._tile,
                tiling._footprint, os_.os_cost, ws_.ws_cost):
         fn.cache_clear()

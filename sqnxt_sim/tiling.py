@@ -19,12 +19,13 @@ The search is one ``min(candidates, key=objective)``: fastest first, then least 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations, product
+from math import ceil
 
 import numpy as np
-from math import ceil
 
 from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound, rows_needed
 from .dataflow.workload import Kind, Workload
@@ -301,17 +302,23 @@ _REL_BY_POS = {op: np.array([[lp in rel for lp in perm] for perm in _PERMS])
                for op, rel in RELEVANT.items()}
 
 
-def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
-    """Branch and bound over the same candidates as ``exhaustive_best``.
+@dataclass(frozen=True)
+class _Candidates:
+    """Every candidate tiling of one layer on one buffer, each with its least-traffic order."""
 
-    DRAM traffic of every (tile sizes, loop order) is arithmetic, so it is computed for all
-    candidates at once (numpy); the best order of each tile-size choice is the one with least
-    traffic (its compute does not depend on the order, and its time cannot grow with less
-    traffic).  The untiled layer's array cycles are a lower bound on any tiling's (tiling only
-    adds partial tiles, partial-sum spills and per-tile pipeline fills), which gives a lower
-    bound on each candidate's cycles; candidates are then evaluated in order of that bound until
-    it exceeds the best found.
-    """
+    tilings: Callable[[int], Tiling]   # candidate index -> its tiling (built on demand)
+    words: np.ndarray        # DRAM words moved, per candidate
+    lower: np.ndarray        # lower bound on the array cycles, per candidate
+
+
+def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
+    """The candidates of ``candidates()`` with their DRAM traffic, all at once (numpy).
+
+    The best order of each tile-size choice is the one with least traffic: its compute does not
+    depend on the order and its time cannot grow with less traffic.  The array-cycle bound is
+    the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
+    refills, per-tile pipeline fills); weightless layers, whose packing may change from tile to
+    tile, get no bound (0)."""
     cap = acc.buffer_words
     g_s = _sizes(w.G, 1)
     k_s = _sizes(w.K, gran.K, True)
@@ -331,27 +338,25 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         Q = np.zeros_like(G)
         rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
     for q in q_s:                                   # widest fitting Q per (G, K, C, P)
-        if eltwise:
-            ws = G * P * q * (w.operands + 1)
-        else:
-            cols_in = rows_needed(q, w.stride_w, w.S, w.W)
-            ws = (G * C * rows_in * cols_in + (G * K * C * w.R * w.S if w.has_weights else 0)
-                  + G * K * P * q * (1 + w.residual))
+        cols_in = rows_needed(q, w.stride_w, w.S, w.W)
+        ws = (G * C * rows_in * cols_in + G * K * C * w.R * w.S
+              + G * K * P * q * (1 + w.residual))
         Q = np.where(2 * ws <= cap, q, Q)
     keep = Q > 0
     if not keep.any():
         return None
-    G, K, C, P, Q, rows_in = G[keep], K[keep], C[keep], P[keep], Q[keep], rows_in[keep]
+    G, K, C, P, Q = G[keep], K[keep], C[keep], P[keep], Q[keep]
     trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
     outs = w.ofmap_elems
     if eltwise:
         base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
     else:
-        rows_tot = {p: _footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H) for p in set(P.tolist())}
-        cols_tot = {q: _footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W) for q in set(Q.tolist())}
+        rows_tot = {p: _footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+                    for p in set(P.tolist())}
+        cols_tot = {q: _footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+                    for q in set(Q.tolist())}
         base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
                   * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))
-    base_w = w.weight_elems
     # factor(X) for every order at once: arrays of shape (orders, 4 loop positions, candidates)
     T = np.stack([trips[lp] for lp in LOOPS])[_PERM_IDX]            # trip of loop at position
     tiled = T > 1
@@ -361,21 +366,80 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         relp = rel[:, :, None]                                      # (orders, positions, 1)
         inner = np.where(relp & tiled, pos, -1).max(axis=1, keepdims=True)
         factors[op] = np.where(~relp & (pos < inner), T, 1).prod(axis=1)
-    traffic = (base_i * factors["ifmap"] + w.residual * outs + base_w * factors["weight"]
+    traffic = (base_i * factors["ifmap"] + w.residual * outs + w.weight_elems * factors["weight"]
                + outs * (2 * factors["ofmap"] - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
-    wb = acc.word_bytes
-    bw = acc.dram_bytes_per_cycle
-    first_in, last_out = exposed_words(w, tmpl, acc)
     arr = array_only(acc)
-    # (weightless layers may change packing from tile to tile: no bound, search them fully)
-    lb_compute = 0 if not w.has_weights else tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
-        w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
-        {**trips, "G": -(-w.G // G)})
+    if w.has_weights:
+        lower = tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
+            w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q}, {**trips, "G": -(-w.G // G)})
+        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
+    else:
+        lower = np.zeros_like(words)
+
+    def tiling(i: int) -> Tiling:
+        tr = {lp: int(trips[lp][i]) for lp in LOOPS}
+        order = tuple(lp for lp in _PERMS[best_perm[i]] if tr[lp] > 1)
+        return Tiling(int(G[i]), int(K[i]), int(C[i]), int(P[i]), int(Q[i]), order)
+
+    return _Candidates(tiling, words, lower)
+
+
+def buffer_only(acc):
+    """The accelerator with the fields a tiling's compute and traffic cannot depend on (DRAM
+    bandwidth and latency, clock, energy, name, objective) at defaults."""
+    from dataclasses import replace as _replace
+
+    from .hardware.accelerator import Accelerator
+    d = Accelerator()
+    return _replace(acc, name=d.name, dram_bandwidth_gbps=d.dram_bandwidth_gbps,
+                    dram_latency_cycles=d.dram_latency_cycles, clock_mhz=d.clock_mhz,
+                    energy=d.energy, tiling_objective=d.tiling_objective)
+
+
+@lru_cache(maxsize=16384)
+def _front(w: Workload, tmpl, bacc, gran) -> tuple[Tiling, ...]:
+    """The candidates not beaten on both array cycles and DRAM words by another (one per
+    distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
+    latency and clock the best tiling under either objective is among them: the search for a
+    new DRAM or clock setting evaluates these few.  Walked in order of traffic, a candidate
+    whose cycle bound is no better than the least array cycles seen so far cannot join."""
+    cands = _vector_candidates(w, tmpl, bacc, gran)
+    if cands is None:
+        return ()
+    arr = array_only(bacc)
+    front: list[Tiling] = []
+    least = float("inf")
+    for i in np.lexsort((cands.lower, cands.words)).tolist():
+        if cands.lower[i] >= least:
+            continue
+        t = cands.tilings(i)
+        cycles = array_cost(w, tmpl, arr, t.G, t.K, t.C, t.P, t.Q).cycles
+        if cycles < least:
+            front.append(t)
+            least = cycles
+    return tuple(front)
+
+
+def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
+    """``min(candidates, key=objective)`` without evaluating every candidate.
+
+    Layers with weights: the best of the Pareto front of (array cycles, DRAM words), which is
+    cached per buffer and shared by every bandwidth, latency and clock.  Weightless layers: a
+    branch and bound on a lower bound of each candidate's time."""
+    if w.has_weights:
+        front = _front(w, tmpl, buffer_only(acc), gran)
+        return min((evaluate(w, tmpl, acc, t) for t in front),
+                   key=lambda tc: objective(tc, acc), default=None)
+    cands = _vector_candidates(w, tmpl, acc, gran)
+    if cands is None:
+        return None
+    words, wb, bw = cands.words, acc.word_bytes, acc.dram_bytes_per_cycle
+    first_in, last_out = exposed_words(w, tmpl, acc)
     rest = np.maximum(0.0, words - first_in - last_out) * wb / bw
-    lower = np.ceil(acc.dram_latency_cycles + first_in * wb / bw + np.maximum(lb_compute, rest)
-                    + last_out * wb / bw - 1e-9)
+    lower = np.ceil(acc.dram_latency_cycles + first_in * wb / bw
+                    + np.maximum(cands.lower, rest) + last_out * wb / bw - 1e-9)
     best: TiledCost | None = None
     best_key = None
     by_traffic = acc.tiling_objective == "traffic"
@@ -384,12 +448,7 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         bound = (words[i] * wb, lower[i]) if by_traffic else (lower[i], words[i] * wb)
         if best_key is not None and bound >= (best_key[0], best_key[1] + 1):
             break
-        perm = _PERMS[best_perm[i]]
-        tr = {"K": int(trips["K"][i]), "C": int(trips["C"][i]), "P": int(trips["P"][i]),
-              "Q": int(trips["Q"][i])}
-        order = tuple(lp for lp in perm if tr[lp] > 1)
-        tc = evaluate(w, tmpl, acc, Tiling(int(G[i]), int(K[i]), int(C[i]), int(P[i]), int(Q[i]),
-                                           order))
+        tc = evaluate(w, tmpl, acc, cands.tilings(i))
         key = objective(tc, acc)
         if best_key is None or key < best_key:
             best, best_key = tc, key

@@ -1,3 +1,143 @@
-"""CLI commands: sweep (registered on sqnxt_sim.cli.main)."""
+"""CLI commands: sweep and plot-sweep (registered on sqnxt_sim.cli.main)."""
 
 from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from ..cli import clean_errors, main
+
+
+class _Bar:
+    """A one-line progress bar with rate and ETA on stderr (only used on a terminal)."""
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - self.last < 0.2:
+            return
+        self.last = now
+        elapsed = now - self.t0
+        rate = done / elapsed if elapsed > 0 and done else 0.0
+        frac = done / total if total else 1.0
+        width = 30
+        fill = int(frac * width)
+        eta = (total - done) / rate if rate else None
+        eta_s = _hms(eta) if eta is not None else "--:--"
+        self.stream.write(f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] "
+                          f"{done}/{total} {100 * frac:3.0f}% {rate:6.1f} pt/s ETA {eta_s} ")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _hms(s: float) -> str:
+    s = int(round(s))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Results CSV: one row per (design point, network).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Local worker processes (default: every core; 1 runs in this process). "
+                   "With --scheduler local: the number of Dask workers.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask distributed cluster at ADDRESS (e.g. tcp://host:8786), or "
+                   "'local' to start a LocalCluster.  Needs the dask extra.")
+@click.option("--resume", is_flag=True,
+              help="Keep the rows already in --out and run only the missing points.")
+@click.option("--chunk", type=click.IntRange(min=1),
+              help="Points per work unit (default: automatic).")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+              help="Also draw the sweep's figures into this directory (see plot-sweep).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary line.")
+@clean_errors
+def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, resume: bool,
+          chunk: int | None, plot_dir: str | None, quiet: bool) -> None:
+    """Run the design-space sweep SPEC: every design point × every network.
+
+    SPEC is a sweep YAML file (docs/sweeps.md): a base accelerator, networks, and axes over
+    any accelerator field (a grid, zipped lists or a seeded random sample) with optional
+    filters.  Each (point, network) becomes one CSV row with the axis values and the summary
+    metrics.  Rows are written as points finish; --resume continues a killed sweep.
+
+    \b
+    Examples:
+      sqnxt-sim sweep sweeps/array_size.yaml --out results.csv
+      sqnxt-sim sweep sweeps/rf_size.yaml -o rf.csv --jobs 4 --plot figs/
+      sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --scheduler local
+      sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --resume
+    """
+    from ..sweep.run import run_sweep
+    from ..sweep.spec import load_sweep
+
+    s = load_sweep(spec)
+    show = not quiet and sys.stderr.isatty()
+    stats = run_sweep(s, out, jobs=jobs, scheduler=scheduler, resume=resume, chunk=chunk,
+                      progress=_Bar(s.name) if show else None)
+    if show:
+        rate = stats.points / stats.seconds if stats.seconds else 0.0
+        click.echo(f"{s.name}: {stats.points} points, {stats.rows} rows written to {out} "
+                   f"({stats.skipped} already there, {stats.errors} unmappable) in "
+                   f"{stats.seconds:.1f} s ({rate:.1f} points/s)", err=True)
+    if plot_dir:
+        from ..sweep.plots import default_plots
+        for path in default_plots(out, plot_dir):
+            if show:
+                click.echo(str(path), err=True)
+
+
+@main.command("plot-sweep")
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("--out-dir", "-o", required=True, type=click.Path(file_okay=False),
+              help="Directory for the figures (PNG and SVG).")
+@click.option("--x", "x", default="time_ms", show_default=True,
+              help="Metric on the Pareto plot's x axis (lower is better).")
+@click.option("--y", "y", default="energy", show_default=True,
+              help="Metric on the Pareto plot's y axis (lower is better).")
+@click.option("--heatmap", "heatmap", metavar="METRIC",
+              help="Also draw METRIC over two axes (see --axes).")
+@click.option("--axes", "axes", nargs=2, metavar="A B",
+              help="The two sweep axes of the heatmap (default: the first two).")
+@click.option("--network", "networks", multiple=True,
+              help="Only these networks (repeatable; default: all, one figure each).")
+@click.option("--baseline", metavar="NETWORK",
+              help="Heatmaps of each network's METRIC divided by NETWORK's at the same point.")
+@click.option("--no-pareto", is_flag=True, help="Only the heatmaps.")
+@click.option("--label", "label", metavar="COLUMNS",
+              help="Comma-separated columns to label Pareto points with (default: the axes).")
+@clean_errors
+def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | None,
+                   axes: tuple[str, str] | None, networks: tuple[str, ...],
+                   baseline: str | None, no_pareto: bool, label: str | None) -> None:
+    """Draw a sweep's figures from its RESULTS CSV into --out-dir.
+
+    Per network: the X-vs-Y Pareto plot (default energy vs time; the front highlighted and
+    its points labelled with their axis values) and, with --heatmap, METRIC over two axes
+    (the best value over any other axes).  PNG and SVG, deterministic.
+
+    \b
+    Examples:
+      sqnxt-sim plot-sweep results.csv --out-dir figs/
+      sqnxt-sim plot-sweep results.csv -o figs/ --heatmap cycles --axes pe_array.rows rf.registers
+      sqnxt-sim plot-sweep stem.csv -o figs/ --heatmap time_ms --baseline 1.0-SqNxt-23
+    """
+    from ..sweep.plots import plot_sweep
+
+    written = plot_sweep(results, out_dir, x=x, y=y, heatmap=heatmap, axes=axes,
+                         networks=networks or None,
+                         label=label.split(",") if label else None, baseline=baseline,
+                         pareto=not no_pareto)
+    for path in written:
+        click.echo(path)

@@ -33,10 +33,10 @@ class Counts:
     dram_reads: float = 0.0      # words
     dram_writes: float = 0.0
 
-    def __add__(self, o: "Counts") -> "Counts":
+    def __add__(self, o: Counts) -> Counts:
         return Counts(*map(operator.add, _values(self), _values(o)))
 
-    def scale(self, k: float) -> "Counts":
+    def scale(self, k: float) -> Counts:
         return Counts(*(v * k for v in _values(self)))
 
     def values(self) -> tuple[float, ...]:
@@ -63,11 +63,11 @@ class ArrayCost:
     counts: Counts
     active_pes: int               # PEs the mapping uses at best (for mapping efficiency)
 
-    def __add__(self, o: "ArrayCost") -> "ArrayCost":
+    def __add__(self, o: ArrayCost) -> ArrayCost:
         return ArrayCost(self.cycles + o.cycles, self.counts + o.counts,
                          max(self.active_pes, o.active_pes))
 
-    def times(self, n: int) -> "ArrayCost":
+    def times(self, n: int) -> ArrayCost:
         return ArrayCost(self.cycles * n, self.counts.scale(n), self.active_pes)
 
 

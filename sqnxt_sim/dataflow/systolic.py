@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqnxt_sim.dataflow.base import ArrayCost, Counts, Granularity, register
 from sqnxt_sim.dataflow.workload import Kind, Workload
 
 DATAFLOWS = ("os", "ws", "is")
@@ -255,3 +256,82 @@ def _scalesim_incl_prefetch(w: Workload, p: int, q: int, dataflow: str, cols: in
     lead = max(prefetch_lead(distinct_ifmap, items_i), prefetch_lead(distinct_filter, items_f))
     writeback = _ceil_div(ofmap_valid_writes, cols)   # ofmap drains `cols` words per cycle
     return lead + last_cycle + writeback - 1
+
+
+# -- the simulator's view: padding as SCALE-Sim is given it, access counts, the template --------
+
+def fold_padding(w: Workload) -> Workload:
+    """The layer as a SCALE-Sim topology row states it (docs/systolic.md §8): padding folded
+    into the input size and unused trailing input rows/columns dropped, so that SCALE-Sim's
+    ceil rule gives exactly the network's P×Q.  ``H' = (P−1)·s_h + R``, ``W' = (Q−1)·s_w + S``."""
+    h = (w.P - 1) * w.stride_h + w.R
+    wd = (w.Q - 1) * w.stride_w + w.S
+    if (h, wd) == (w.H, w.W) and not (w.pad_top or w.pad_bottom or w.pad_left or w.pad_right):
+        return w
+    return Workload(w.kind, G=w.G, K=w.K, C=w.C, P=w.P, Q=w.Q, R=w.R, S=w.S,
+                    stride_h=w.stride_h, stride_w=w.stride_w, H=h, W=wd, N=w.N,
+                    operands=w.operands, residual=w.residual)
+
+
+def access_counts(sc: SystolicCounts) -> Counts:
+    """The template's actions in the project's vocabulary (docs/systolic.md §8).
+
+    SRAM counts are §5's.  Inside the array every MAC takes one operand from its neighbour and
+    passes one partial sum (WS, IS) or second operand (OS) on: two inter-PE transfers per MAC.
+    The register holding the stationary value is read once per MAC; it is written once per MAC
+    (OS accumulator) or once per stationary load (WS weights, IS inputs).
+    """
+    macs = float(sc.macs)
+    if sc.dataflow == "os":
+        rf_writes = macs
+    elif sc.dataflow == "ws":
+        rf_writes = float(sc.filter_sram_reads)
+    else:
+        rf_writes = float(sc.ifmap_sram_reads)
+    return Counts(macs=macs, rf_reads=macs, rf_writes=rf_writes, array=2.0 * macs,
+                  sram_ifmap_reads=float(sc.ifmap_sram_reads),
+                  sram_weight_reads=float(sc.filter_sram_reads),
+                  sram_psum_reads=float(sc.ofmap_sram_reads),
+                  sram_writes=float(sc.ofmap_sram_writes))
+
+
+def layer_counts(w: Workload, acc) -> SystolicCounts:
+    """``systolic_counts`` for one layer on accelerator ``acc`` (template: systolic).  In
+    compat mode the layer is first written as SCALE-Sim is given it (``fold_padding``)."""
+    if acc.scalesim_compat:
+        w = fold_padding(w)
+    return systolic_counts(w, acc.rows, acc.cols, acc.dataflow, acc.scalesim_compat)
+
+
+@register("systolic")
+class Systolic:
+    """``template: systolic`` as a registered Template (docs/systolic.md §8).
+
+    The simulator runs it on whole layers, without the buffer tiler (the systolic template
+    models the array and its SRAM buffers, as SCALE-Sim does; DRAM is not modelled), but the
+    Template interface is complete so a tiler can cost tiles with it.
+    """
+
+    def supports(self, w: Workload) -> bool:
+        return w.kind is Kind.CONV
+
+    def granularity(self, w: Workload, acc) -> Granularity:
+        # K runs along the array's columns in OS and WS (docs/systolic.md §2)
+        return Granularity(K=acc.cols if acc.dataflow in ("os", "ws") else 1)
+
+    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
+        sc = layer_counts(w, acc)
+        counts = access_counts(sc)
+        cycles = sc.total_cycles
+        if psum_in:
+            # an earlier input-channel slice left partial sums in the buffer: they are read
+            # back (and, in OS, loaded into the accumulators through the top edge, `rows`
+            # cycles per fold, like a WS weight preload)
+            psums = w.N * w.G * w.K * w.P * w.Q
+            counts = counts + Counts(sram_psum_reads=float(psums))
+            if acc.dataflow == "os":
+                cycles += sc.folds * acc.rows
+        return ArrayCost(cycles, counts, min(sc.sr, acc.rows) * min(sc.sc, acc.cols))
+
+    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
+        return 0

@@ -8,8 +8,9 @@ never silently ignored.  ``load(dump(x)) == x``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -111,7 +112,7 @@ class Accelerator:
     def dram_bytes_per_cycle(self) -> float:
         return self.dram_bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
 
-    def with_dataflow(self, dataflow: str) -> "Accelerator":
+    def with_dataflow(self, dataflow: str) -> Accelerator:
         return validate(replace(self, dataflow=dataflow))
 
     def to_dict(self) -> dict:
@@ -209,8 +210,8 @@ def flatten(doc: dict, source: str | None = None) -> tuple[dict, dict]:
         elif k in BY_KEY:
             flat[k], lines[k] = v, line
         else:
-            raise AcceleratorError(f"unknown field {k!r} (allowed: "
-                                   f"{', '.join(sorted(SECTIONS | {f.key for f in SCHEMA if '.' not in f.key}))})",
+            top = sorted(SECTIONS | {f.key for f in SCHEMA if "." not in f.key})
+            raise AcceleratorError(f"unknown field {k!r} (allowed: {', '.join(top)})",
                                    file=source, line=line, field=str(k))
     return flat, lines
 

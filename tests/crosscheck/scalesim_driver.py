@@ -8,6 +8,8 @@ project's), so it imports nothing from sqnxt_sim and uses only SCALE-Sim and the
 SPEC.json: {"rows": int, "cols": int, "dataflow": "os"|"ws"|"is", "workdir": str,
             "layers": [{"name": str, "H": int, "W": int, "R": int, "S": int,
                         "C": int, "K": int, "stride": int}, ...]}
+           or, instead of "layers", "topology": the path of a ready SCALE-Sim topology CSV
+           (e.g. one written by `sqnxt-sim export --to scalesim`), given to SCALE-Sim as is.
 
 All layers of one (array shape, dataflow) go through one SCALE-Sim run, so the interpreter and
 SCALE-Sim start only once.  Traces are not written (save_disk_space=True); SCALE-Sim's own CSV
@@ -78,10 +80,13 @@ def main(spec_path: str, out_path: str) -> None:
     with open(cfg_path, "w") as f:
         f.write(CONFIG_TEMPLATE.format(rows=spec["rows"], cols=spec["cols"],
                                        dataflow=spec["dataflow"]))
-    with open(topo_path, "w") as f:
-        f.write(TOPO_HEADER)
-        for layer in spec["layers"]:
-            f.write("{name}, {H}, {W}, {R}, {S}, {C}, {K}, {stride},\n".format(**layer))
+    if "topology" in spec:
+        topo_path = spec["topology"]
+    else:
+        with open(topo_path, "w") as f:
+            f.write(TOPO_HEADER)
+            for layer in spec["layers"]:
+                f.write("{name}, {H}, {W}, {R}, {S}, {C}, {K}, {stride},\n".format(**layer))
     with open(layout_path, "w") as f:
         # Custom layouts are off; SCALE-Sim still insists on opening a layout file.
         f.write("Layer name,\n")

@@ -1,0 +1,274 @@
+"""Figures of a sweep's results CSV: Pareto fronts and heatmaps (docs/sweeps.md).
+
+Drawn on bare Agg figures through ``report.charts`` (fixed style, metadata stripped), so the same
+CSV always gives byte-identical PNG and SVG files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SweepError
+from ..report import charts
+
+FRONT = "#D55E00"
+CLOUD = "#9a9a9a"
+MAX_LABELS = 18
+UNITS = {"time_ms": "time (ms)", "energy": "energy (MAC-normalised units)",
+         "cycles": "cycles", "utilization": "PE utilisation", "energy_pj": "energy (pJ)",
+         "dram_read_bytes": "DRAM bytes read", "dram_write_bytes": "DRAM bytes written"}
+
+
+def read_results(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
+    """The results frame (rows that mapped) and its axis columns."""
+    path = os.fspath(path)
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"network": str})
+    except FileNotFoundError:
+        raise SweepError("no such results file", file=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise SweepError(f"not a sweep results CSV: {str(e).splitlines()[0]}",
+                         file=path) from None
+    cols = list(df.columns)
+    if cols[:2] != ["point", "network"] or "cycles" not in cols:
+        raise SweepError("not a sweep results CSV (expected columns point, network, the axes, "
+                         "cycles, …)", file=path, line=1)
+    axes = cols[2:cols.index("cycles")]
+    if "error" in df:
+        df = df[df["error"].isna()]
+    return df, axes
+
+
+def _check_metric(df: pd.DataFrame, name: str, what: str, path) -> None:
+    if name not in df.columns:
+        metrics = [c for c in df.columns if c not in ("point", "network", "error")]
+        raise SweepError(f"{what}: unknown column {name!r} (known: {', '.join(metrics)})",
+                         file=os.fspath(path), field=what)
+    if not pd.api.types.is_numeric_dtype(df[name]):
+        raise SweepError(f"{what}: column {name!r} is not numeric", file=os.fspath(path),
+                         field=what)
+
+
+def pareto_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points not dominated in (x, y), both minimised; of equal points the first is kept."""
+    order = np.lexsort((np.arange(len(x)), y, x))
+    keep = np.zeros(len(x), dtype=bool)
+    best = np.inf
+    for i in order:
+        if y[i] < best:
+            keep[i] = True
+            best = y[i]
+    return keep
+
+
+def _short(key: str) -> str:
+    return {"pe_array.rows": "rows", "pe_array.cols": "cols", "rf.registers": "rf",
+            "global_buffer.kb": "KB", "dram.bandwidth_gbps": "GB/s",
+            "dram.latency_cycles": "lat"}.get(key, key.split(".")[-1])
+
+
+def _label(row, keys: Sequence[str]) -> str:
+    parts = []
+    if "pe_array.rows" in keys and "pe_array.cols" in keys:
+        parts.append(f"{row['pe_array.rows']}x{row['pe_array.cols']}")
+        keys = [k for k in keys if k not in ("pe_array.rows", "pe_array.cols")]
+    for k in keys:
+        v = row[k]
+        s = _short(k)
+        parts.append(str(v) if k == "dataflow" else
+                     (f"{v} {s}" if s in ("KB", "GB/s") else f"{s} {v}"))
+    return ", ".join(parts)
+
+
+def _varying(df: pd.DataFrame, axes: Sequence[str]) -> list[str]:
+    return [a for a in axes if df[a].nunique(dropna=False) > 1]
+
+
+def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: str,
+                  label: Sequence[str] | None = None):
+    from matplotlib.figure import Figure
+
+    xs = df[x].to_numpy(dtype=float)
+    ys = df[y].to_numpy(dtype=float)
+    mask = pareto_mask(xs, ys)
+    front = df[mask].sort_values([x, y], kind="stable")
+    keys = list(label) if label else _varying(df, axes)
+    with charts._style():
+        fig = Figure(figsize=(7.5, 5.2))
+        ax = fig.add_subplot()
+        ax.grid(True, axis="both")
+        ax.scatter(xs[~mask], ys[~mask], s=12, color=CLOUD, alpha=0.6, linewidths=0,
+                   label=f"design points ({(~mask).sum()})", zorder=2)
+        ax.step(front[x], front[y], where="post", color=FRONT, lw=1.2, zorder=3)
+        ax.scatter(front[x], front[y], s=28, color=FRONT, edgecolors="black", linewidths=0.5,
+                   label=f"Pareto front ({len(front)})", zorder=4)
+        n = len(front)
+        step = max(1, -(-n // MAX_LABELS))
+        for i, (_, row) in enumerate(front.iterrows()):
+            if i % step and i != n - 1:
+                continue
+            ax.annotate(_label(row, keys), (row[x], row[y]),
+                        xytext=(5, 4) if (i // step) % 2 == 0 else (-5, -10),
+                        ha="left" if (i // step) % 2 == 0 else "right",
+                        textcoords="offset points", fontsize=6.5, color="#333333", zorder=5)
+        ax.set_xlabel(UNITS.get(x, x) + " — lower is better")
+        ax.set_ylabel(UNITS.get(y, y) + " — lower is better")
+        ax.set_title(title)
+        ax.legend(loc="upper right", frameon=False)
+        ax.margins(x=0.08, y=0.08)
+    return fig
+
+
+def _ordered(values) -> list:
+    vals = list(dict.fromkeys(values))
+    try:
+        return sorted(vals, key=float)
+    except (TypeError, ValueError):
+        return vals
+
+
+def _compact(v: float) -> str:
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def heatmap_figure(df: pd.DataFrame, axes: Sequence[str], metric: str, a: str, b: str,
+                   title: str, ratio: bool = False):
+    """``metric`` over axes ``a`` (rows) × ``b`` (columns); other axes: their best (min) value,
+    or max for utilisation.  ``ratio``: the values are relative to a baseline (1 = equal)."""
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+
+    higher_better = metric == "utilization"
+    # axes that still vary within a cell (a zipped partner of a or b does not)
+    others = [k for k in _varying(df, axes) if k not in (a, b)
+              and df.groupby([a, b], sort=False)[k].nunique().max() > 1]
+    agg = df.groupby([a, b], sort=False)[metric].agg("max" if higher_better else "min")
+    ra, rb = _ordered(df[a]), _ordered(df[b])
+    grid = np.full((len(ra), len(rb)), np.nan)
+    for (va, vb), v in agg.items():
+        grid[ra.index(va), rb.index(vb)] = v
+    with charts._style():
+        fig = Figure(figsize=(1.6 + 0.9 * max(4, len(rb)), 1.4 + 0.5 * max(4, len(ra))))
+        ax = fig.add_subplot()
+        ax.grid(False)
+        finite = grid[np.isfinite(grid)]
+        if ratio and finite.size:
+            d = max(1e-9, float(np.abs(finite - 1).max()))
+            im = ax.imshow(grid, cmap="RdBu" if higher_better else "RdBu_r", aspect="auto",
+                           origin="lower", norm=TwoSlopeNorm(1.0, 1 - d, 1 + d))
+        else:
+            im = ax.imshow(grid, cmap="viridis" if higher_better else "viridis_r",
+                           aspect="auto", origin="lower")
+        ax.set_xticks(range(len(rb)), [str(v) for v in rb])
+        ax.set_yticks(range(len(ra)), [str(v) for v in ra])
+        ax.set_xlabel(b)
+        ax.set_ylabel(a)
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0, 0)
+        for i in range(len(ra)):
+            for j in range(len(rb)):
+                v = grid[i, j]
+                if not np.isfinite(v):
+                    continue
+                if ratio:
+                    dark = abs(v - 1) > 0.6 * max(abs(lo - 1), abs(hi - 1))
+                    text = f"{v:.3f}"
+                else:
+                    mid = (lo + hi) / 2
+                    dark = (v > mid) if not higher_better else (v < mid)
+                    text = _compact(v)
+                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(f"{metric} relative to baseline" if ratio else UNITS.get(metric, metric))
+        sub = (f" (best over {', '.join(others)})" if others else "")
+        ax.set_title(title + sub, fontsize=9)
+    return fig
+
+
+def plot_sweep(results: str | os.PathLike, out_dir: str | os.PathLike, *, x: str = "time_ms",
+               y: str = "energy", heatmap: str | None = None,
+               axes: Sequence[str] | None = None, networks: Sequence[str] | None = None,
+               label: Sequence[str] | None = None, baseline: str | None = None,
+               pareto: bool = True) -> list[Path]:
+    """Pareto figure per network (and a heatmap per network); the paths written.
+
+    ``baseline``: heatmaps show each network's metric divided by this network's at the same
+    design point (e.g. v2's time over v1's)."""
+    df, sweep_axes = read_results(results)
+    for m, what in ((x, "--x"), (y, "--y")):
+        _check_metric(df, m, what, results)
+    if heatmap:
+        _check_metric(df, heatmap, "--heatmap", results)
+    varying = _varying(df, sweep_axes)
+    if axes:
+        for a in axes:
+            if a not in sweep_axes:
+                raise SweepError(f"--axes: {a!r} is not an axis of this sweep (axes: "
+                                 f"{', '.join(sweep_axes) or 'none'})", file=os.fspath(results),
+                                 field="--axes")
+        if axes[0] == axes[1]:
+            raise SweepError("--axes: give two different axes", field="--axes")
+    elif heatmap:
+        if len(varying) < 2:
+            raise SweepError("--heatmap needs two axes that vary in the results",
+                             file=os.fspath(results), field="--heatmap")
+        axes = varying[:2]
+    for k in label or ():
+        if k not in df.columns:
+            raise SweepError(f"--label: unknown column {k!r}", field="--label")
+    names = list(dict.fromkeys(df["network"]))
+    if baseline is not None:
+        if not heatmap:
+            raise SweepError("--baseline applies to --heatmap", field="--baseline")
+        if baseline not in names:
+            raise SweepError(f"--baseline: {baseline!r} is not in the results (networks: "
+                             f"{', '.join(names)})", field="--baseline")
+        ref = df[df["network"] == baseline].set_index("point")[heatmap]
+    if networks:
+        missing = [n for n in networks if n not in names]
+        if missing:
+            raise SweepError(f"--network: {', '.join(missing)} not in the results (networks: "
+                             f"{', '.join(names)})", field="--network")
+        names = [n for n in names if n in networks]
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    for name in names:
+        sub = df[df["network"] == name]
+        if sub.empty:
+            continue
+        if pareto:
+            fig = pareto_figure(sub, sweep_axes, x, y, f"{name}: {y} vs {x}", label)
+            written += charts.save(fig, out_dir / f"pareto_{charts.slug(name)}")
+        if heatmap and baseline is not None:
+            if name == baseline:
+                continue
+            rel = sub.copy()
+            rel[heatmap] = rel[heatmap].to_numpy(dtype=float) / ref.reindex(
+                rel["point"]).to_numpy(dtype=float)
+            rel = rel[np.isfinite(rel[heatmap])]
+            fig = heatmap_figure(rel, sweep_axes, heatmap, axes[0], axes[1],
+                                 f"{name}: {heatmap} / {baseline}'s", ratio=True)
+            written += charts.save(fig, out_dir / f"heatmap_{charts.slug(heatmap)}_"
+                                   f"{charts.slug(name)}_vs_{charts.slug(baseline)}")
+        elif heatmap:
+            fig = heatmap_figure(sub, sweep_axes, heatmap, axes[0], axes[1],
+                                 f"{name}: {heatmap}")
+            written += charts.save(fig, out_dir / f"heatmap_{charts.slug(heatmap)}_"
+                                   f"{charts.slug(name)}")
+    return written
+
+
+def default_plots(results: str | os.PathLike, out_dir: str | os.PathLike) -> list[Path]:
+    """What ``sweep --plot`` draws: the energy-vs-time front and, when two axes vary, a heatmap
+    of time over the first two."""
+    df, axes = read_results(results)
+    varying = _varying(df, axes)
+    return plot_sweep(results, out_dir, heatmap="time_ms" if len(varying) >= 2 else None)

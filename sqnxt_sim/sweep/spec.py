@@ -1,0 +1,478 @@
+"""Sweep specifications: a base accelerator, networks, and axes over any accelerator field
+(docs/sweeps.md).
+
+A spec describes a design space without materialising it: the grid axes and the zipped groups
+form a mixed-radix index space; a point is decoded from its index on demand, so a
+100,000-point sweep never holds more than the points in flight.  Every error is a located
+one-line :class:`SweepError` (``sweeps/x.yaml:7: grid.pe_array.rows: ...``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import AcceleratorError, SweepError
+from ..hardware.accelerator import BY_KEY, Accelerator, flatten, from_flat
+from ..network.expr import ExprError, evaluate
+
+TOP_KEYS = ("name", "description", "accelerator", "networks", "grid", "zip", "sample",
+            "filters", "layers")
+SAMPLE_KEYS = ("n", "seed")
+RANGE_KEYS = ("start", "stop", "step", "factor")
+MAX_AXIS_VALUES = 100_000
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One dimension of the index space: one key (grid) or several advanced together (zip)."""
+
+    keys: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]     # one tuple of len(keys) per position
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: its index in the full (unfiltered) space and its axis values."""
+
+    index: int
+    values: tuple[tuple[str, Any], ...]     # (dotted key, value) in axis-column order
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    name: str
+    source: str | None
+    accelerator_path: str | None
+    networks: tuple[str, ...]
+    axes: tuple[Axis, ...]
+    filters: tuple[tuple[str, int | None], ...]   # (expression, line)
+    base_flat: tuple[tuple[str, Any], ...] = ()     # the base accelerator file, flattened
+    base_lines: tuple[tuple[str, int | None], ...] = ()
+    sample_n: int | None = None
+    sample_seed: int = 0
+    description: str = ""
+    layers: tuple[str, ...] = ()            # layers whose own metrics get columns too
+    layers_line: int | None = None
+
+    # -- the index space -----------------------------------------------------------------
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Axis columns, in the order the spec lists them."""
+        return tuple(k for a in self.axes for k in a.keys)
+
+    @property
+    def space_size(self) -> int:
+        n = 1
+        for a in self.axes:
+            n *= len(a)
+        return n
+
+    def point(self, index: int) -> Point:
+        """Decode ``index`` (the last axis varies fastest, as in itertools.product)."""
+        picks = []
+        rest = index
+        for a in reversed(self.axes):
+            rest, i = divmod(rest, len(a))
+            picks.append(a.values[i])
+        picks.reverse()
+        return Point(index, tuple((k, v) for a, vals in zip(self.axes, picks)
+                                  for k, v in zip(a.keys, vals)))
+
+    def indices(self) -> Iterator[int]:
+        """Indices of the accepted points in sweep order (a generator over the full space, or
+        over a seeded sample of it)."""
+        total = self.space_size
+        if self.sample_n is None or self.sample_n >= total:
+            for i in range(total):
+                if self.accepts(self.point(i)):
+                    yield i
+            return
+        # Distinct indices drawn until n pass the filters (or the space is exhausted), then run
+        # in index order (cache-friendly).  Memory is O(draws), never O(space).
+        rng = random.Random(self.sample_seed)
+        seen: set[int] = set()
+        chosen: list[int] = []
+        while len(chosen) < self.sample_n and len(seen) < total:
+            i = rng.randrange(total)
+            if i in seen:
+                continue
+            seen.add(i)
+            if self.accepts(self.point(i)):
+                chosen.append(i)
+        del seen
+        yield from sorted(chosen)
+
+    def accepts(self, point: Point) -> bool:
+        if not self.filters:
+            return True
+        scope = filter_scope(self.accelerator_for(point))
+        for text, line in self.filters:
+            try:
+                ok = evaluate(text, scope)
+            except ExprError as e:
+                raise SweepError(str(e), file=self.source, line=line, field="filters") from None
+            except RecursionError:
+                raise SweepError("expression too deep", file=self.source, line=line,
+                                 field="filters") from None
+            if not ok:
+                return False
+        return True
+
+    def points(self) -> Iterator[tuple[Point, Accelerator]]:
+        """Every accepted design point with its accelerator, streamed."""
+        for i in self.indices():
+            p = self.point(i)
+            yield p, self.accelerator_for(p)
+
+    def accelerator_for(self, point: Point) -> Accelerator:
+        """The base accelerator with the point's values applied through the schema."""
+        return self.accelerator_with(point.values)
+
+    def accelerator_with(self, values) -> Accelerator:
+        flat = dict(self.base_flat)
+        lines = dict(self.base_lines)
+        for k, v in values:
+            flat[k] = _thaw(v)
+            lines[k] = None
+        try:
+            return from_flat(flat, self.accelerator_path, lines)
+        except AcceleratorError as e:
+            if e.line is not None:   # the base file itself is wrong
+                raise
+            where = ", ".join(f"{k}={format_value(v)}" for k, v in values)
+            raise SweepError(f"design point {where}: {e.message}", file=self.source,
+                             line=1, field=e.field) from None
+
+    def count(self) -> int:
+        """Accepted points (evaluates the filters over the space; streamed)."""
+        if not self.filters:
+            return min(self.space_size, self.sample_n or self.space_size)
+        return sum(1 for _ in self.indices())
+
+
+def filter_scope(acc: Accelerator) -> dict[str, Any]:
+    """Names a filter may use: the accelerator's attributes (``rows``, ``rf_registers``,
+    ``buffer_kb`` …), the dotted keys with ``.`` as ``_`` (``pe_array_rows``,
+    ``global_buffer_kb`` …) and ``pes``."""
+    scope: dict[str, Any] = {}
+    for f in fields(Accelerator):
+        v = getattr(acc, f.name)
+        if isinstance(v, (int, float, str, bool)):
+            scope[f.name] = v
+    for key, fld in BY_KEY.items():
+        if fld.attr in scope:
+            scope[key.replace(".", "_")] = scope[fld.attr]
+    scope["pes"] = acc.pes
+    return scope
+
+
+# -- loading and validation ---------------------------------------------------------------------
+def load_sweep(path: str | os.PathLike) -> SweepSpec:
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise SweepError(f"cannot read sweep file: {e.strerror}", file=path) from None
+    except UnicodeDecodeError as e:
+        raise SweepError(f"not UTF-8 text ({e.reason})", file=path) from None
+    return loads_sweep(text, path)
+
+
+def loads_sweep(text: str, source: str | None = None) -> SweepSpec:
+    from ..network.yaml_io import read_yaml
+
+    doc = read_yaml(text, source, SweepError)
+    return _Parser(source).parse(doc)
+
+
+class _Parser:
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        # a relative path is taken from the spec's own directory when it exists there, else
+        # from the current directory (so repository-root paths work when run from the root)
+        self.base_dir = os.path.dirname(source) if source else ""
+
+    def err(self, msg: str, d: Any = None, key: Any = None, field: str | None = None):
+        from ..network.yaml_io import line_of
+        raise SweepError(msg, file=self.source, line=line_of(d, key) if d is not None else 1,
+                         field=field if field is not None else (None if key is None
+                                                                else str(key)))
+
+    def path(self, p: Any, d: Any, key: Any, field: str) -> str:
+        if not isinstance(p, str) or not p.strip():
+            self.err(f"{field} must be a file path, got {p!r}", d, key, field)
+        resolved = p
+        if not os.path.isabs(p) and self.base_dir:
+            beside = os.path.normpath(os.path.join(self.base_dir, p))
+            if os.path.exists(beside):
+                resolved = beside
+        if not os.path.isfile(resolved):
+            self.err(f"{field}: no such file {p!r}", d, key, field)
+        return resolved
+
+    def parse(self, doc: Any) -> SweepSpec:
+        from ..network.yaml_io import line_of
+
+        if not isinstance(doc, dict):
+            raise SweepError("a sweep file must be a mapping (accelerator, networks, grid, "
+                             "zip, sample, filters)", file=self.source,
+                             line=line_of(doc) or 1)
+        for k in doc:
+            if k not in TOP_KEYS:
+                self.err(f"unknown key {k!r} (allowed: {', '.join(TOP_KEYS)})", doc, k, str(k))
+        name = doc.get("name", os.path.splitext(os.path.basename(self.source or "sweep"))[0])
+        if not isinstance(name, str):
+            self.err(f"name must be a string, got {name!r}", doc, "name")
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            self.err("description must be a string", doc, "description")
+
+        acc_path = None
+        base_flat: dict = {}
+        base_lines: dict = {}
+        if doc.get("accelerator") is not None:
+            acc_path = self.path(doc["accelerator"], doc, "accelerator", "accelerator")
+            base_flat, base_lines = _read_accelerator(acc_path)
+        self.base = (acc_path, base_flat, base_lines)
+
+        nets = doc.get("networks")
+        if nets is None:
+            self.err("networks is required (a list of network files)", doc, None, "networks")
+        if isinstance(nets, str):
+            nets = [nets]
+        if not isinstance(nets, list) or not nets:
+            self.err("networks must be a non-empty list of network files", doc, "networks")
+        networks = []
+        for i, n in enumerate(nets):
+            p = self.path(n, nets, None, f"networks[{i}]")
+            if p in networks:
+                self.err(f"network {n!r} is listed twice", nets, None, f"networks[{i}]")
+            networks.append(p)
+
+        axes: list[Axis] = []
+        seen: dict[str, str] = {}
+        # axes in the order the file lists grid and zip (the first is outermost: list the
+        # fields that change the array first, so consecutive points share array costs)
+        for section in [k for k in doc if k in ("grid", "zip")]:
+            if doc[section] is not None:
+                adder = self.grid_axes if section == "grid" else self.zip_axes
+                axes += adder(doc, doc[section], seen)
+
+        sample_n, seed = None, 0
+        sample = doc.get("sample")
+        if sample is not None:
+            if not isinstance(sample, dict):
+                self.err("sample must be a mapping with n (points) and seed", doc, "sample")
+            for k in sample:
+                if k not in SAMPLE_KEYS:
+                    self.err(f"unknown key {k!r} (allowed: n, seed)", sample, k,
+                             f"sample.{k}")
+            sample_n = sample.get("n")
+            if isinstance(sample_n, bool) or not isinstance(sample_n, int) or sample_n < 1:
+                self.err(f"sample.n must be a positive integer, got {sample_n!r}", sample,
+                         "n" if "n" in sample else None, "sample.n")
+            seed = sample.get("seed", 0)
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                self.err(f"sample.seed must be an integer, got {seed!r}", sample, "seed",
+                         "sample.seed")
+            if not axes:
+                self.err("sample draws points from the grid and zip axes; give at least one",
+                         doc, "sample", "sample")
+
+        filters = []
+        flt = doc.get("filters")
+        if flt is not None:
+            items = [flt] if isinstance(flt, str) else flt
+            if not isinstance(items, list):
+                self.err("filters must be a list of expressions", doc, "filters")
+            for i, f in enumerate(items):
+                line = line_of(items) if isinstance(flt, list) else line_of(doc, "filters")
+                if not isinstance(f, str) or not f.strip():
+                    self.err(f"filters[{i}] must be an expression string, got {f!r}", doc,
+                             "filters", f"filters[{i}]")
+                filters.append((f.strip(), line or 1))
+
+        layers = doc.get("layers") or []
+        if isinstance(layers, str):
+            layers = [layers]
+        if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
+            self.err("layers must be a list of layer names", doc, "layers")
+        if len(set(layers)) != len(layers):
+            self.err("layers lists a layer twice", doc, "layers")
+
+        spec = SweepSpec(name=name, source=self.source, accelerator_path=acc_path,
+                         networks=tuple(networks), axes=tuple(axes), filters=tuple(filters),
+                         base_flat=tuple(base_flat.items()),
+                         base_lines=tuple(base_lines.items()),
+                         sample_n=sample_n, sample_seed=seed, description=description,
+                         layers=tuple(layers), layers_line=line_of(doc, "layers"))
+        self.check_semantics(spec, doc)
+        return spec
+
+    def grid_axes(self, doc: dict, grid: Any, seen: dict) -> list[Axis]:
+        if not isinstance(grid, dict):
+            self.err("grid must be a mapping of accelerator field to a list of values",
+                     doc, "grid")
+        axes = []
+        for key, vals in grid.items():
+            self.check_key(key, grid, "grid", seen)
+            values = self.values(key, vals, grid, f"grid.{key}")
+            axes.append(Axis((key,), tuple((v,) for v in values)))
+        return axes
+
+    def zip_axes(self, doc: dict, zips: Any, seen: dict) -> list[Axis]:
+        """One axis per group of lists advanced together (``zip`` may list several groups)."""
+        groups = zips if isinstance(zips, list) else [zips]
+        axes = []
+        for gi, group in enumerate(groups):
+            where = "zip" if not isinstance(zips, list) else f"zip[{gi}]"
+            if not isinstance(group, dict) or not group:
+                self.err(f"{where} must be a mapping of accelerator field to a list of values "
+                         "(all lists the same length)", doc if group is zips else zips,
+                         "zip" if group is zips else None, where)
+            cols, length, first = [], None, None
+            for key, vals in group.items():
+                self.check_key(key, group, where, seen)
+                values = self.values(key, vals, group, f"{where}.{key}")
+                if length is None:
+                    length, first = len(values), key
+                elif len(values) != length:
+                    self.err(f"zipped lists must have the same length: {key} has "
+                             f"{len(values)} values, {first} has {length}", group, key,
+                             f"{where}.{key}")
+                cols.append(values)
+            axes.append(Axis(tuple(group.keys()), tuple(zip(*cols))))
+        return axes
+
+    def check_key(self, key: Any, d: Any, where: str, seen: dict) -> None:
+        if not isinstance(key, str) or key not in BY_KEY:
+            known = ", ".join(BY_KEY)
+            self.err(f"unknown accelerator field {key!r} (known: {known})", d, key,
+                     f"{where}.{key}")
+        if key in ("name",):
+            self.err("name cannot be swept (it does not change a result)", d, key,
+                     f"{where}.{key}")
+        if key in seen:
+            self.err(f"{key} is swept twice (also in {seen[key]})", d, key, f"{where}.{key}")
+        seen[key] = where
+
+    def values(self, key: str, vals: Any, d: Any, field: str) -> list:
+        if isinstance(vals, dict):
+            vals = self.range(vals, d, key, field)
+        if not isinstance(vals, list) or not vals:
+            self.err(f"{field} must be a non-empty list of values or a range "
+                     "{start, stop, step|factor}", d, key, field)
+        out = []
+        for v in vals:
+            if isinstance(v, (dict, list)) and key != "energy":
+                self.err(f"{field}: value {v!r} must be a scalar", d, key, field)
+            if v in out:
+                self.err(f"{field}: value {v!r} is listed twice", d, key, field)
+            out.append(_freeze(v))
+        # each value must be valid for the field on the base accelerator (type, range and
+        # cross-field rules), located at the axis
+        _, flat, lines = self.base
+        for v in out:
+            try:
+                from_flat({**flat, key: _thaw(v)}, None, {**lines, key: None})
+            except AcceleratorError as e:
+                self.err(f"{format_value(v)}: {e.message}", d, key, field)
+        return out
+
+    def range(self, r: dict, d: Any, key: str, field: str) -> list:
+        for k in r:
+            if k not in RANGE_KEYS:
+                self.err(f"unknown range key {k!r} (allowed: {', '.join(RANGE_KEYS)})",
+                         r, k, f"{field}.{k}")
+        for k in ("start", "stop"):
+            if k not in r:
+                self.err("a range needs start and stop (and step or factor)", d, key, field)
+            if isinstance(r[k], bool) or not isinstance(r[k], (int, float)):
+                self.err(f"range {k} must be a number, got {r[k]!r}", r, k, f"{field}.{k}")
+        if ("step" in r) == ("factor" in r):
+            self.err("a range needs exactly one of step (arithmetic) or factor (geometric)",
+                     d, key, field)
+        start, stop = r["start"], r["stop"]
+        grow = r.get("step", r.get("factor"))
+        if isinstance(grow, bool) or not isinstance(grow, (int, float)):
+            self.err(f"range step/factor must be a number, got {grow!r}", d, key, field)
+        if ("step" in r and grow <= 0) or ("factor" in r and grow <= 1):
+            self.err("range step must be > 0 and factor > 1", d, key, field)
+        out, v = [], start
+        while v <= stop * (1 + 1e-12):
+            out.append(int(v) if isinstance(v, float) and v.is_integer() else v)
+            if len(out) > MAX_AXIS_VALUES:
+                self.err(f"range has more than {MAX_AXIS_VALUES} values", d, key, field)
+            v = v + grow if "step" in r else v * grow
+            if isinstance(v, float):
+                v = round(v, 12)
+        return out
+
+    def check_semantics(self, spec: SweepSpec, doc: dict) -> None:
+        """Cross-field rules: the base and the first point build; filters parse and name known
+        variables."""
+        base = spec.accelerator_with(())
+        if spec.axes:
+            base = spec.accelerator_for(spec.point(0))
+        scope = filter_scope(base)
+        for text, line in spec.filters:
+            try:
+                evaluate(text, scope)
+            except ExprError as e:
+                raise SweepError(f"{e} (names: accelerator fields such as rows, cols, "
+                                 "rf_registers, buffer_kb, dram_bandwidth_gbps, pes)",
+                                 file=self.source, line=line, field="filters") from None
+            except RecursionError:
+                raise SweepError("expression too deep", file=self.source, line=line,
+                                 field="filters") from None
+
+
+def _read_accelerator(path: str) -> tuple[dict, dict]:
+    from ..network.yaml_io import read_yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise AcceleratorError(f"cannot read accelerator file: {e}", file=path) from None
+    flat, lines = flatten(read_yaml(text, path, AcceleratorError), path)
+    from_flat(flat, path, lines)   # the base alone must be valid (errors in its own file)
+    return flat, lines
+
+
+def _freeze(v: Any) -> Any:
+    """Hashable form of an axis value (energy tables may be mappings)."""
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    return v
+
+
+def _thaw(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return {k: _thaw(x) for k, x in v}
+    return v
+
+
+def format_value(v: Any) -> str:
+    """The canonical text of an axis value in a results file (also its identity on resume)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, tuple):
+        return ";".join(f"{k}={format_value(x)}" for k, x in v)
+    return str(v)
