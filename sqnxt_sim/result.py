@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 
 import pandas as pd
 
@@ -60,11 +61,16 @@ class Result:
         self.network_source = network_source
         self.version = version
         self.with_pj = accelerator.energy.unit == "pJ"
-        cols = LayerResult.columns(self.with_pj,
-                                   getattr(accelerator, "template", "") == "systolic")
-        self.layers = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows],
-                                   columns=cols)
+        self.columns = LayerResult.columns(self.with_pj,
+                                           getattr(accelerator, "template", "") == "systolic")
         self.summary = self._summary()
+
+    @cached_property
+    def layers(self) -> pd.DataFrame:
+        """One row per layer (built on first use: sweeps need only the summary)."""
+        cols = self.columns
+        return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in self.records],
+                            columns=cols)
 
     def _summary(self) -> dict:
         acc = self.accelerator
@@ -101,7 +107,7 @@ class Result:
             "network": self.network,
             "accelerator": self.accelerator.name,
             "summary": self.summary,
-            "layers": [{c: getattr(x, c) for c in self.layers.columns} for x in self.records],
+            "layers": [{c: getattr(x, c) for c in self.columns} for x in self.records],
             "provenance": {
                 "sqnxt_sim_version": self.version,
                 "network_source": self.network_source,

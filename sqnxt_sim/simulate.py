@@ -40,6 +40,7 @@ def candidates_for(acc: Accelerator) -> tuple[str, ...]:
     return ("os", "ws") if acc.dataflow == "hybrid" else (acc.dataflow,)
 
 
+@lru_cache(maxsize=4096)
 def _mapping_acc(acc: Accelerator) -> Accelerator:
     """The accelerator with the fields that cannot change a mapping normalised away, so results
     are cached across runs that differ only in name or energy table."""
@@ -97,22 +98,34 @@ def fusions(network: Network) -> dict[str, str]:
     return out
 
 
+def _plan(network: Network) -> list[tuple]:
+    """(node, workload with fused residuals, fused-into name or None) per compute node; it
+    depends on the network only, so it is worked out once per Network object."""
+    plan = network.__dict__.get("_simulation_plan")
+    if plan is None:
+        fused = fusions(network)
+        residual = {prod: len(network[add].inputs) - 1 for add, prod in fused.items()}
+        plan = []
+        for node in network.compute_nodes:
+            w = node.workload
+            if node.name in residual:
+                w = replace(w, residual=residual[node.name])
+            plan.append((node, w, fused.get(node.name)))
+        network.__dict__["_simulation_plan"] = plan
+    return plan
+
+
 def simulate(network: Network, accelerator: Accelerator) -> Result:
     """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``."""
     e = accelerator.energy
     rows = []
-    fused = fusions(network)
-    residual = {prod: len(network[add].inputs) - 1 for add, prod in fused.items()}
-    for node in network.compute_nodes:
+    for node, w, into in _plan(network):
         if accelerator.template == "systolic":
             rows.append(_systolic_row(node, accelerator))
             continue
-        if node.name in fused:
-            rows.append(_fused_row(node, fused[node.name], accelerator))
+        if into is not None:
+            rows.append(_fused_row(node, into, accelerator))
             continue
-        w = node.workload
-        if node.name in residual:
-            w = replace(w, residual=residual[node.name])
         try:
             dataflow, tc = map_layer(w, accelerator)
         except MappingError as err:

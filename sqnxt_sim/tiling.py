@@ -317,8 +317,8 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     The best order of each tile-size choice is the one with least traffic: its compute does not
     depend on the order and its time cannot grow with less traffic.  The array-cycle bound is
     the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
-    refills, per-tile pipeline fills); weightless layers, whose packing may change from tile to
-    tile, get no bound (0)."""
+    refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
+    tile, gets what its outputs need whatever the tiling."""
     cap = acc.buffer_words
     g_s = _sizes(w.G, 1)
     k_s = _sizes(w.K, gran.K, True)
@@ -376,7 +376,14 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
             w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q}, {**trips, "G": -(-w.G // G)})
         lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
     else:
-        lower = np.zeros_like(words)
+        # a weightless tile either streams every window element / operand through the top row
+        # (T + 1 row-cycles per output row of N_c, §3.1) or preloads φ phases and drains
+        # (≥ φ + 1 row-cycles per output row, §3): whatever the tiling, the outputs need
+        # (min(φ, T) + 1) · outputs / N_c cycles
+        loads = w.operands if eltwise else w.R * w.S
+        phases = w.operands if eltwise else min(w.stride_h, w.R) * min(w.stride_w, w.S)
+        bound = (min(phases, loads) + 1) * outs / arr.cols
+        lower = np.full(words.shape, float(ceil(bound - 1e-9)))
 
     def tiling(i: int) -> Tiling:
         tr = {lp: int(trips[lp][i]) for lp in LOOPS}
@@ -399,7 +406,7 @@ def buffer_only(acc):
 
 
 @lru_cache(maxsize=16384)
-def _front(w: Workload, tmpl, bacc, gran) -> tuple[Tiling, ...]:
+def _front(w: Workload, tmpl, bacc, gran) -> tuple[tuple[Tiling, int, float], ...]:
     """The candidates not beaten on both array cycles and DRAM words by another (one per
     distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
     latency and clock the best tiling under either objective is among them: the search for a
@@ -409,7 +416,7 @@ def _front(w: Workload, tmpl, bacc, gran) -> tuple[Tiling, ...]:
     if cands is None:
         return ()
     arr = array_only(bacc)
-    front: list[Tiling] = []
+    front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
     for i in np.lexsort((cands.lower, cands.words)).tolist():
         if cands.lower[i] >= least:
@@ -417,39 +424,30 @@ def _front(w: Workload, tmpl, bacc, gran) -> tuple[Tiling, ...]:
         t = cands.tilings(i)
         cycles = array_cost(w, tmpl, arr, t.G, t.K, t.C, t.P, t.Q).cycles
         if cycles < least:
-            front.append(t)
+            front.append((t, cycles, float(cands.words[i])))
             least = cycles
     return tuple(front)
 
 
 def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
-    """``min(candidates, key=objective)`` without evaluating every candidate.
-
-    Layers with weights: the best of the Pareto front of (array cycles, DRAM words), which is
-    cached per buffer and shared by every bandwidth, latency and clock.  Weightless layers: a
-    branch and bound on a lower bound of each candidate's time."""
-    if w.has_weights:
-        front = _front(w, tmpl, buffer_only(acc), gran)
-        return min((evaluate(w, tmpl, acc, t) for t in front),
-                   key=lambda tc: objective(tc, acc), default=None)
-    cands = _vector_candidates(w, tmpl, acc, gran)
-    if cands is None:
+    """``min(candidates, key=objective)`` without evaluating every candidate: the best member
+    of the Pareto front of (array cycles, DRAM words), which is cached per buffer and shared by
+    every bandwidth, latency and clock."""
+    front = _front(w, tmpl, buffer_only(acc), gran)
+    if not front:
         return None
-    words, wb, bw = cands.words, acc.word_bytes, acc.dram_bytes_per_cycle
+    # the time of each member by §6.3's formula (exactly what evaluate() computes), then the
+    # best member evaluated in full
+    wb, bw = acc.word_bytes, acc.dram_bytes_per_cycle
     first_in, last_out = exposed_words(w, tmpl, acc)
-    rest = np.maximum(0.0, words - first_in - last_out) * wb / bw
-    lower = np.ceil(acc.dram_latency_cycles + first_in * wb / bw
-                    + np.maximum(cands.lower, rest) + last_out * wb / bw - 1e-9)
-    best: TiledCost | None = None
-    best_key = None
-    by_traffic = acc.tiling_objective == "traffic"
-    for i in np.lexsort((lower, words) if by_traffic else (words, lower)).tolist():
-        # (words is exact, lower a bound: stop once no later candidate can beat the best)
-        bound = (words[i] * wb, lower[i]) if by_traffic else (lower[i], words[i] * wb)
-        if best_key is not None and bound >= (best_key[0], best_key[1] + 1):
-            break
-        tc = evaluate(w, tmpl, acc, cands.tilings(i))
-        key = objective(tc, acc)
-        if best_key is None or key < best_key:
-            best, best_key = tc, key
-    return best
+    prologue = acc.dram_latency_cycles + first_in * wb / bw
+    epilogue = last_out * wb / bw
+
+    def key(member):
+        _, compute, words = member
+        rest = max(0.0, words * wb - (first_in + last_out) * wb) / bw
+        cycles = ceil(prologue + max(compute, rest) + epilogue - 1e-9)
+        traffic = words * wb
+        return (traffic, cycles) if acc.tiling_objective == "traffic" else (cycles, traffic)
+
+    return evaluate(w, tmpl, acc, min(front, key=key)[0])
