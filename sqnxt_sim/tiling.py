@@ -433,7 +433,9 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
     """``min(candidates, key=objective)`` without evaluating every candidate: the best member
     of the Pareto front of (array cycles, DRAM words), which is cached per buffer and shared by
     every bandwidth, latency and clock."""
-    front = _front(w, tmpl, buffer_only(acc), gran)
+    bacc = buffer_only(acc)
+    canonical = getattr(tmpl, "canonical", None)
+    front = _front(w, tmpl, canonical(bacc) if canonical else bacc, gran)
     if not front:
         return None
     # the time of each member by §6.3's formula (exactly what evaluate() computes), then the

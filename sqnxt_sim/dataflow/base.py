@@ -93,6 +93,12 @@ class Template(Protocol):
         slice must be brought back into the array first."""
         ...
 
+    def canonical(self, acc):
+        """``acc`` with the fields this template cannot depend on set to fixed values, so
+        results are shared across design points that differ only in those (optional: a
+        template without it depends on every array field)."""
+        ...
+
     def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
         """A lower bound (numpy array over candidates) on the cycles a buffer tiling adds to
         the untiled layer's array cycles; 0 is always valid.  ``sizes``/``trips`` map G, K, C,

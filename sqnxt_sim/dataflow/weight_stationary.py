@@ -18,6 +18,7 @@ report.  Pooling and element-wise layers have no weights and are not supported (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from .base import ArrayCost, Counts, Granularity, inbound, register
@@ -96,6 +97,15 @@ class WeightStationary:
 
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
         return ws_cost(w, acc.rows, acc.cols, acc.rf_registers, psum_in)
+
+    def canonical(self, acc):
+        """The accelerator as far as WS can tell: only whether the RF can double-buffer a weight
+        (≥ 2 entries) matters, and WS never skips zero weights, so design points differing only
+        in larger RFs or in sparsity share their WS results."""
+        rf = min(acc.rf_registers, 2)
+        if rf == acc.rf_registers and acc.sparsity == 0.0:
+            return acc
+        return replace(acc, rf_registers=rf, sparsity=0.0)
 
     def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
         if w.G > 1:
