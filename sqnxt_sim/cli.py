@@ -17,6 +17,24 @@ from .errors import SqnxtError
 FORMATS = ("table", "csv", "json")
 
 
+# where the accelerator of the current command came from, to locate errors found while mapping
+# (e.g. a buffer too small for a layer) in the file or the --set that caused them
+_ACCEL_SOURCE: dict = {}
+
+
+def _locate_accelerator_error(e: SqnxtError) -> None:
+    from .hardware.accelerator import BY_KEY, field_line
+
+    if e.file is not None or e.field not in BY_KEY or not _ACCEL_SOURCE:
+        return
+    if e.field in _ACCEL_SOURCE.get("sets", ()):
+        if not e.message.startswith("--set "):
+            e.message = f"--set {e.field}: {e.message}"
+    elif _ACCEL_SOURCE.get("path"):
+        e.file = _ACCEL_SOURCE["path"]
+        e.line = field_line(e.file, e.field)
+
+
 def clean_errors(fn):
     """Turn library errors into one located line and exit status 2."""
     @functools.wraps(fn)
@@ -24,6 +42,7 @@ def clean_errors(fn):
         try:
             return fn(*args, **kwargs)
         except SqnxtError as e:
+            _locate_accelerator_error(e)
             click.echo(f"error: {e}", err=True)
             sys.exit(2)
         except BrokenPipeError:  # e.g. `sqnxt-sim run … | head`
@@ -120,6 +139,7 @@ def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str
     overrides = parse_sets(sets)
     if dataflow:
         overrides["dataflow"] = dataflow
+    _ACCEL_SOURCE.update(path=accel, sets=tuple(overrides))
     return load_accelerator(accel, overrides)
 
 

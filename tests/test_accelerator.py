@@ -187,9 +187,6 @@ def test_override_values_use_yaml_scalar_syntax():
     assert parse_value("k", "os") == "os"
 
 
-@pytest.mark.xfail(strict=True, reason="PyYAML reads YAML 1.1: '1e3' and '1.0e3' are strings, "
-                   "so --set dram.bandwidth_gbps=1e3 (or kb: 1e3 in a file) is rejected as "
-                   "'must be a number'")
 def test_exponent_notation_is_a_number():
     assert load_accelerator(None, {"dram.bandwidth_gbps": parse_value("k", "1e3")}
                             ).dram_bandwidth_gbps == 1000.0

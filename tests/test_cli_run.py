@@ -217,9 +217,6 @@ def test_buffer_too_small_is_one_line(tmp_path):
     assert "too small for any tile" in res.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a buffer too small for a layer is found while mapping; "
-                   "the error carries field global_buffer.kb but not the accelerator file and "
-                   "line (simulate/cli do not locate MappingError)")
 def test_buffer_too_small_names_file_and_line(tmp_path):
     path = tmp_path / "BAD.yaml"
     path.write_text("name: tiny_buffer\nglobal_buffer: {kb: 0.01}\n", encoding="utf-8")

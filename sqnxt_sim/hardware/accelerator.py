@@ -8,6 +8,7 @@ never silently ignored.  ``load(dump(x)) == x``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -156,6 +157,9 @@ def validate(acc: Accelerator, source: str | None = None, lines: dict | None = N
     return acc
 
 
+_EXPONENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\Z")
+
+
 def _coerce(f: Field, v: Any, source, line) -> Any:
     def bad(msg):
         return AcceleratorError(msg, file=source, line=line, field=f.key)
@@ -169,6 +173,9 @@ def _coerce(f: Field, v: Any, source, line) -> Any:
         if not isinstance(v, bool):
             raise bad(f"{f.key} must be true or false, got {v!r}")
         return v
+    if f.kind in (int, float) and isinstance(v, str) and _EXPONENT.match(v):
+        # YAML 1.1 reads 1e3 (no dot, or no sign in the exponent) as a string: a number is meant
+        v = float(v)
     if f.kind is int:
         if isinstance(v, bool) or not isinstance(v, int):
             if isinstance(v, float) and v.is_integer():
@@ -272,6 +279,18 @@ def loads_accelerator(text: str, source: str | None = None) -> Accelerator:
 
 def dump_accelerator(acc: Accelerator) -> str:
     return yaml.safe_dump(acc.to_dict(), sort_keys=False)
+
+
+def field_line(path: str | os.PathLike, key: str) -> int | None:
+    """The line of dotted ``key`` in accelerator file ``path`` (None if absent or unreadable)."""
+    from ..network.yaml_io import read_yaml
+    try:
+        with open(path, encoding="utf-8") as fh:
+            _, lines = flatten(read_yaml(fh.read(), os.fspath(path), AcceleratorError),
+                               os.fspath(path))
+    except (OSError, AcceleratorError):
+        return None
+    return lines.get(key)
 
 
 def describe_fields() -> list[tuple[str, str, str]]:
