@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from . import __version__
-from .dataflow import output_stationary, systolic, weight_stationary  # noqa: F401  (register)
+from .dataflow import output_stationary, systolic, weight_stationary  # (register templates)
 from .dataflow.base import Counts, template
 from .dataflow.workload import Kind, Workload
 from .errors import MappingError
@@ -72,13 +72,14 @@ def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
 
 
 def clear_caches() -> None:
-    """Forget every memoised layer cost (for cold-start benchmarks and bounded memory)."""
+    """Forget every memoised cost (for cold-start benchmarks and bounded memory): every
+    lru_cache in the model's modules."""
     from . import tiling
-    from .dataflow import output_stationary as os_
-    from .dataflow import weight_stationary as ws_
-    for fn in (map_layer, tiling._best, tiling.array_cost, tiling.axis_tiles, tiling._tile,
-               tiling._footprint, os_.os_cost, ws_.ws_cost):
-        fn.cache_clear()
+    for module in (tiling, output_stationary, weight_stationary, systolic, globals()):
+        names = module if isinstance(module, dict) else vars(module)
+        for fn in list(names.values()):
+            if callable(getattr(fn, "cache_clear", None)):
+                fn.cache_clear()
 
 
 def fusions(network: Network) -> dict[str, str]:

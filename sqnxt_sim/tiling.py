@@ -372,8 +372,8 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     words = traffic[best_perm, np.arange(len(G))]
     arr = array_only(acc)
     if w.has_weights:
-        lower = tmpl.cost(w, arr, False).cycles + tmpl.tiling_penalty(
-            w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q}, {**trips, "G": -(-w.G // G)})
+        lower = tmpl.compute_bound(w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
+                                   {**trips, "G": -(-w.G // G)})
         lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
     else:
         # a weightless tile either streams every window element / operand through the top row

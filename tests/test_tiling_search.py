@@ -31,9 +31,11 @@ def layers(draw):
     if kind is Kind.POOL_MAX:
         return Workload(kind, G=draw(st.integers(1, 48)), K=1, C=1, P=p, Q=q, R=r, S=s,
                         stride_h=stride, stride_w=stride)
-    depthwise = draw(st.booleans())
-    if depthwise:
+    shape = draw(st.sampled_from(["dense", "depthwise", "grouped"]))
+    if shape == "depthwise":
         g, c, k = draw(st.integers(2, 48)), 1, 1
+    elif shape == "grouped":
+        g, c, k = draw(st.integers(2, 4)), draw(st.integers(1, 16)), draw(st.integers(1, 16))
     else:
         g, c, k = 1, draw(st.integers(1, 48)), draw(st.integers(1, 48))
     return Workload(Kind.CONV, G=g, K=k, C=c, P=p, Q=q, R=r, S=s, stride_h=stride,
@@ -52,7 +54,7 @@ def accelerators(draw):
                        tiling_objective=draw(st.sampled_from(["time", "traffic"])))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(layers(), accelerators(), st.sampled_from(["os", "ws"]))
 def test_search_agrees_with_exhaustive(w, acc, dataflow):
     if w.kind is not Kind.CONV:

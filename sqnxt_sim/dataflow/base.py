@@ -99,10 +99,11 @@ class Template(Protocol):
         template without it depends on every array field)."""
         ...
 
-    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
-        """A lower bound (numpy array over candidates) on the cycles a buffer tiling adds to
-        the untiled layer's array cycles; 0 is always valid.  ``sizes``/``trips`` map G, K, C,
-        P, Q to arrays of tile sizes and trip counts.  Used only to prune the tiling search."""
+    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+        """A lower bound (a number, or a numpy array over candidates) on the array cycles of
+        ``w`` under every buffer tiling given by ``sizes``/``trips`` (which map G, K, C, P, Q
+        to arrays of tile sizes and trip counts); 0 is always valid.  Used only to prune the
+        tiling search, which tests/test_tiling_search.py checks against exhaustive search."""
         ...
 
 

@@ -142,7 +142,10 @@ class OutputStationary:
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
         return os_cost(w, acc.rows, acc.cols, acc.rf_registers, acc.sparsity, psum_in)
 
-    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
-        # every input-channel slice after the first refills each PE's f partial sums:
-        # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c)
-        return (trips["C"] - 1) * w.G * w.K * w.P * -(-w.Q // acc.cols)
+    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+        # Tiling only adds to the untiled layer's cycles (partial tiles, more filter groups),
+        # and every input-channel slice after the first refills each PE's f partial sums:
+        # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c).
+        # (Weightless layers may pack differently per tile; their bound is the tiler's.)
+        return (self.cost(w, acc, False).cycles
+                + (trips["C"] - 1) * w.G * w.K * w.P * -(-w.Q // acc.cols))

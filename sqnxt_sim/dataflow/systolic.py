@@ -333,5 +333,5 @@ class Systolic:
                 cycles += sc.folds * acc.rows
         return ArrayCost(cycles, counts, min(sc.sr, acc.rows) * min(sc.sc, acc.cols))
 
-    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
         return 0

@@ -107,16 +107,20 @@ class WeightStationary:
             return acc
         return replace(acc, rf_registers=rf, sparsity=0.0)
 
-    def tiling_penalty(self, w: Workload, acc, sizes: dict, trips: dict):
-        if w.G > 1:
-            return 0
-        # each extra buffer tile pays its own adder-chain drain (the rows it uses) and, when the
-        # RF double-buffers weights, the part of its first preload that the untiled layer hid
-        # behind the pass before (at most that tile's pixels); bounded with the smallest tile
+    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+        if w.G > 1 and not w.is_depthwise:
+            # smaller tiles of a grouped layer may pack more groups per pass than the whole
+            # layer could: only "no pass does more than rows × cols MACs" is safe
+            return -(-w.macs // acc.pes)
+        # Otherwise tiling only adds passes (finer folds, fewer groups per pack), and each
+        # extra buffer tile pays its own adder-chain drain (the rows it uses: at least one
+        # group's input channels of the tile, up to N_r) and, when the RF double-buffers
+        # weights, the part of its first preload that the untiled layer hid behind the pass
+        # before (at most that tile's pixels); bounded with the smallest tile.
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
         edge = lambda d: w_dim(w, d) - (trips[d] - 1) * sizes[d]  # noqa: E731
         rows_used = edge("C").clip(max=acc.rows)
         extra = rows_used
         if acc.rf_registers >= 2:
             extra = extra + (edge("P") * edge("Q")).clip(max=rows_used)
-        return (tiles - 1) * extra
+        return self.cost(w, acc, False).cycles + (tiles - 1) * extra
