@@ -125,3 +125,19 @@ def test_bad_file_in_a_real_process(write_net):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr == f"error: {path}:4: conv 'c3': groups=3 does not divide c_in=64\n"
+
+
+def test_every_command_has_help_and_is_documented():
+    """Each command answers --help and is shown in the README or docs/ (sqlite-utils' habit)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    docs = (root / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in sorted((root / "docs").glob("*.md")))
+    runner = CliRunner()
+    assert main.commands
+    for name, cmd in main.commands.items():
+        res = runner.invoke(main, [name, "--help"])
+        assert res.exit_code == 0, name
+        assert cmd.help and len(cmd.help.strip()) > 20, name
+        assert f"sqnxt-sim {name}" in docs, f"command {name} is not documented"
