@@ -167,7 +167,6 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
       sqnxt-sim run networks/alexnet.yaml --dataflow ws --set pe_array.rows=16 -f json -o a.json
     """
     from .network.yaml_io import load_network
-    from .report.tables import result_table
     from .simulate import simulate
 
     acc = resolve_accelerator(accel, dataflow, sets)
@@ -178,6 +177,7 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
     elif fmt == "csv":
         emit(result.to_csv(), out)
     else:
+        from .report.tables import result_table
         emit(result_table(result), out)
     if plot_dir:
         from .report.charts import run_charts

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
-
-import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +66,11 @@ class Result:
         self.summary = self._summary()
 
     @cached_property
-    def layers(self) -> pd.DataFrame:
-        """One row per layer (built on first use: sweeps need only the summary)."""
+    def layers(self):
+        """One row per layer as a pandas DataFrame (built on first use: sweeps and JSON output
+        need only the records and the summary)."""
+        import pandas as pd
+
         cols = self.columns
         return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in self.records],
                             columns=cols)
@@ -119,7 +122,20 @@ class Result:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self) -> str:
-        return self.layers.to_csv(index=False, float_format="%.6g")
+        """The per-layer table as CSV (floats to 6 significant digits; no pandas needed)."""
+        def cell(v) -> str:
+            if v is None:
+                return ""
+            if isinstance(v, float):
+                return f"{v:.6g}"
+            return str(v)
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        for r in self.records:
+            writer.writerow([cell(getattr(r, c)) for c in self.columns])
+        return buf.getvalue()
 
     def __repr__(self) -> str:
         s = self.summary

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import networkx as nx
-import pandas as pd
 
 from ..dataflow.workload import Workload
 from ..errors import NetworkError
@@ -184,7 +183,10 @@ class Network:
         return {"layers": len(self._nodes), "compute_layers": len(self.compute_nodes),
                 "input": str(self.input_shape), **self.totals}
 
-    def table(self) -> pd.DataFrame:
+    def table(self):
+        """One row per layer as a pandas DataFrame."""
+        import pandas as pd  # (pandas only when a table is asked for: a faster CLI start)
+
         rows = []
         for n in self._nodes.values():
             lay = n.layer
