@@ -204,3 +204,19 @@ def test_brief_command(tmp_path):
     assert layer["cycles"] == 8 * 54 - 1 == layer["compute_cycles"]
     assert layer["stall_cycles"] == 0 and layer["dataflow"] == "is"
     assert layer["mapping_efficiency"] == pytest.approx(27 * 25 / (8 * 16 * 8))
+
+
+def test_a_topology_cannot_be_written_as_network_yaml(tmp_path):
+    """A topology's layers are independent (one input each): the flat YAML has one input, so
+    `show --format yaml` refuses with one line instead of writing a file that will not load."""
+    from click.testing import CliRunner
+
+    from sqnxt_sim.cli import main
+
+    topo = tmp_path / "t.csv"
+    topo.write_text("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+                    "Channels, Num Filter, Strides,\na, 8, 8, 3, 3, 4, 8, 1,\n"
+                    "b, 8, 8, 1, 1, 8, 8, 1,\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["show", str(topo), "--format", "yaml"])
+    assert res.exit_code == 2
+    assert "separate inputs" in res.output and res.output.count("\n") == 1

@@ -505,6 +505,12 @@ def loads_network(text: str, source: str | None = None) -> Network:
 
 def dump_network(net: Network) -> str:
     """A flat YAML (no templates, every input explicit) that loads back to an equal network."""
+    inputs = [n.name for n in net if isinstance(n.layer, Input)]
+    if len(inputs) != 1 or inputs[0] != INPUT_NAME:
+        raise NetworkError(f"cannot write {net.name!r} as network YAML: it has {len(inputs)} "
+                           f"separate inputs (a SCALE-Sim topology's layers are independent), "
+                           f"and the format has one input named {INPUT_NAME!r}",
+                           file=net.source)
     layers = []
     for n in net:
         if isinstance(n.layer, Input):

@@ -71,6 +71,11 @@ def result_table(result) -> str:
                                      else "")
     flows = ", ".join(f"{s[k]} {k[7:].upper()}" for k in ("layers_os", "layers_ws", "layers_is")
                       if k in s)
+    fused = sum(1 for r in result.records if r.dataflow == "fused")
+    if fused:
+        flows += f", {fused} adds fused into their producer"
+    if s.get("layers_skipped"):
+        flows += f", {s['layers_skipped']} skipped (not modelled by this template)"
     foot = [
         "",
         f"{result.network} on {acc.name} ({acc.rows}x{acc.cols} PEs, {acc.template} "
