@@ -147,5 +147,15 @@ class OutputStationary:
         # and every input-channel slice after the first refills each PE's f partial sums:
         # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c).
         # (Weightless layers may pack differently per tile; their bound is the tiler's.)
-        return (self.cost(w, acc, False).cycles
-                + (trips["C"] - 1) * w.G * w.K * w.P * -(-w.Q // acc.cols))
+        # A filter tile that does not fill the RF adds filter groups, and each group preloads
+        # every channel of every tile row again: C·φ·P·ceil(Q/N_c) cycles per group and group.
+        n_qt = -(-w.Q // acc.cols)
+        bound = self.cost(w, acc, False).cycles + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
+        if w.kind is Kind.CONV:
+            F = acc.rf_registers
+            k, n_k = sizes["K"], trips["K"]
+            edge = w.K - (n_k - 1) * k
+            groups = (n_k - 1) * -(-k // F) + -(-edge // F)
+            phases = min(w.stride_h, w.R) * min(w.stride_w, w.S)
+            bound = bound + (groups - -(-w.K // F)) * w.G * w.C * phases * w.P * n_qt
+        return bound
