@@ -41,6 +41,13 @@ class LayerResult:
     # "Compute Util" as fractions; `utilization` above is its "Overall Util"
     mapping_efficiency: float | None = None
     compute_utilization: float | None = None
+    # per operand: global-buffer words the array reads, DRAM bytes read (docs/output.md)
+    sram_ifmap_reads: float = 0.0
+    sram_weight_reads: float = 0.0
+    sram_psum_reads: float = 0.0
+    dram_ifmap_bytes: int = 0
+    dram_weight_bytes: int = 0
+    dram_psum_bytes: int = 0
 
     SYSTOLIC_ONLY = ("mapping_efficiency", "compute_utilization")
 

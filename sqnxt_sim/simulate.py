@@ -146,7 +146,11 @@ def simulate(network: Network, accelerator: Accelerator) -> Result:
             ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
             sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
             in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
-            tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None))
+            tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None,
+            sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
+            sram_psum_reads=c.sram_psum_reads,
+            **{f"dram_{op}_bytes": int(round(words * accelerator.word_bytes))
+               for op, words in zip(("ifmap", "weight", "psum"), tc.dram_operand_words)}))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__)
 

@@ -61,6 +61,7 @@ class TiledCost:
     counts: Counts                  # array counts + DRAM and buffer fill/drain
     dram_read_bytes: int
     dram_write_bytes: int
+    dram_operand_words: tuple[float, float, float] = (0.0, 0.0, 0.0)  # ifmap, weight, psum
 
     @property
     def stall_cycles(self) -> int:
@@ -214,7 +215,7 @@ def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
                                    dram_writes=out_w, sram_fill_writes=reads,
                                    sram_drain_reads=out_w)
     return TiledCost(t, cycles, array.cycles, array, counts, int(round(reads * wb)),
-                     int(round(out_w * wb)))
+                     int(round(out_w * wb)), (ifm, wts, psum_r))
 
 
 def exposed_words(w: Workload, tmpl, acc) -> tuple[int, int]:

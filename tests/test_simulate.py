@@ -343,3 +343,16 @@ def test_depthwise_layers_faster_in_os(sq32):
     for name in ("conv5_6/dw", "conv6/dw"):
         os_c, ws_c = by[name]
         assert ws_c < os_c, name
+
+
+def test_per_operand_columns_add_up(sq32, sqnxt23):
+    """The per-operand buffer reads and DRAM bytes split the totals (up to byte rounding)."""
+    res = simulate(sqnxt23, sq32[0].with_dataflow("hybrid"))
+    for r in res.records:
+        if r.dataflow == "fused":
+            continue
+        operands = r.dram_ifmap_bytes + r.dram_weight_bytes + r.dram_psum_bytes
+        assert abs(operands - r.dram_read_bytes) <= 3, r.name
+        by_array = r.sram_ifmap_reads + r.sram_weight_reads + r.sram_psum_reads
+        assert by_array <= r.sram_reads + 1e-6, r.name
+        assert r.dram_ifmap_bytes > 0 and (r.dram_weight_bytes > 0) == (r.params > 0), r.name

@@ -94,7 +94,8 @@ def test_pooling_and_adds_are_listed_not_costed(net):
 
 def test_systolic_columns_only_for_systolic(net):
     sys_res = simulate(net, acc())
-    assert list(sys_res.layers.columns[-2:]) == ["mapping_efficiency", "compute_utilization"]
+    cols = list(sys_res.layers.columns)
+    assert {"mapping_efficiency", "compute_utilization"} <= set(cols)
     sq = simulate(net, load_accelerator(ROOT / "accelerators/os_16x16.yaml"))
     assert "mapping_efficiency" not in sq.layers.columns
 
