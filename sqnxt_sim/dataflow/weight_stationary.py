@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
+
 from .base import ArrayCost, Counts, Granularity, inbound, register
 from .workload import Kind, Workload
 
@@ -87,6 +89,21 @@ def w_dim(w: Workload, d: str) -> int:
     return getattr(w, d)
 
 
+def _classes(total: int, size, trips):
+    """The full tiles and the edge tile along one dimension, as (size, count) array pairs."""
+    edge = total - (trips - 1) * size
+    return ((size, trips - 1), (edge, np.ones_like(trips)))
+
+
+def _passes(g, c, k, acc, taps: int):
+    """Passes of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
+    packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
+    pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
+    packed = pack > 1
+    return np.where(packed, -(-g // np.maximum(pack, 1)) * taps,
+                    g * -(-c // acc.rows) * -(-k // acc.cols) * taps)
+
+
 @register("ws")
 class WeightStationary:
     def supports(self, w: Workload) -> bool:
@@ -108,10 +125,18 @@ class WeightStationary:
         return replace(acc, rf_registers=rf, sparsity=0.0)
 
     def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
-        if w.G > 1 and not w.is_depthwise:
-            # smaller tiles of a grouped layer may pack more groups per pass than the whole
-            # layer could: only "no pass does more than rows × cols MACs" is safe
-            return -(-w.macs // acc.pes)
+        # The streaming cycles alone — one cycle per output pixel per pass — are exact for any
+        # tiling: Σ over the (group, filter, channel) tiles of their passes × P·Q.
+        streaming = 0
+        for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
+            for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
+                for cs, cn in _classes(w.C, sizes["C"], trips["C"]):
+                    streaming = streaming + gn * kn * cn * _passes(gs, cs, ks, acc, w.R * w.S)
+        streaming = streaming * (w.P * w.Q)
+        if w.G > 1:
+            # smaller tiles of a grouped layer may pack more (or fewer, shorter-to-load) groups
+            # per pass than the whole layer, so the untiled cycles are no bound there
+            return streaming
         # Otherwise tiling only adds passes (finer folds, fewer groups per pack), and each
         # extra buffer tile pays its own adder-chain drain (the rows it uses: at least one
         # group's input channels of the tile, up to N_r) and, when the RF double-buffers
@@ -123,4 +148,4 @@ class WeightStationary:
         extra = rows_used
         if acc.rf_registers >= 2:
             extra = extra + (edge("P") * edge("Q")).clip(max=rows_used)
-        return self.cost(w, acc, False).cycles + (tiles - 1) * extra
+        return np.maximum(self.cost(w, acc, False).cycles + (tiles - 1) * extra, streaming)
