@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 
@@ -149,5 +149,3 @@ class Result:
         return (f"Result({self.network!r} on {self.accelerator.name!r}: {s['cycles']:,} cycles, "
                 f"{s['time_ms']:.3f} ms, energy {s['energy']:.4g})")
 
-
-_ = asdict

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -296,5 +296,3 @@ def field_line(path: str | os.PathLike, key: str) -> int | None:
 def describe_fields() -> list[tuple[str, str, str]]:
     return [(f.key, str(f.default), f.doc) for f in SCHEMA]
 
-
-_ = fields  # re-exported for introspection in tests
