@@ -243,18 +243,12 @@ def parse_value(key: str, text: str) -> Any:
 def load_accelerator(path: str | os.PathLike | None = None,
                      overrides: dict[str, Any] | None = None) -> Accelerator:
     """Load an accelerator file (None: all defaults) and apply dotted-key overrides."""
-    from ..network.yaml_io import read_yaml
+    from ..network.yaml_io import read_source, read_yaml
 
     source = None
     flat, lines = {}, {}
     if path is not None:
-        source = os.fspath(path)
-        try:
-            with open(source, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as e:
-            raise AcceleratorError(f"cannot read accelerator file: {e.strerror}",
-                                   file=source) from None
+        source, text = read_source(path, AcceleratorError, "accelerator")
         flat, lines = flatten(read_yaml(text, source, AcceleratorError), source)
     for key, v in (overrides or {}).items():
         if key not in BY_KEY:
@@ -283,12 +277,11 @@ def dump_accelerator(acc: Accelerator) -> str:
 
 def field_line(path: str | os.PathLike, key: str) -> int | None:
     """The line of dotted ``key`` in accelerator file ``path`` (None if absent or unreadable)."""
-    from ..network.yaml_io import read_yaml
+    from ..network.yaml_io import read_source, read_yaml
     try:
-        with open(path, encoding="utf-8") as fh:
-            _, lines = flatten(read_yaml(fh.read(), os.fspath(path), AcceleratorError),
-                               os.fspath(path))
-    except (OSError, AcceleratorError):
+        source, text = read_source(path, AcceleratorError, "accelerator")
+        _, lines = flatten(read_yaml(text, source, AcceleratorError), source)
+    except AcceleratorError:
         return None
     return lines.get(key)
 

@@ -476,25 +476,26 @@ def parse_network(doc: Any, source: str | None = None) -> Network:
     return Network(name, ex.defs, source=source)
 
 
-def load_network(path: str | os.PathLike) -> Network:
+def read_source(path: str | os.PathLike, error=NetworkError, what: str = "network"
+                ) -> tuple[str, str]:
+    """(path, text) of an input file; an unreadable or non-UTF-8 file is one located error."""
     path = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            return path, fh.read()
     except OSError as e:
-        raise NetworkError(f"cannot read network file: {e.strerror}", file=path) from None
+        raise error(f"cannot read {what} file: {e.strerror}", file=path) from None
     except UnicodeDecodeError as e:
         with open(path, "rb") as fh:
             line = fh.read()[:e.start].count(b"\n") + 1
-        raise NetworkError(f"not UTF-8 text ({e.reason})", file=path, line=line) from None
+        raise error(f"not UTF-8 text ({e.reason})", file=path, line=line) from None
+
+
+def load_network(path: str | os.PathLike) -> Network:
+    """A network YAML file, or a SCALE-Sim topology CSV (by its .csv suffix)."""
+    path, text = read_source(path)
     if path.lower().endswith(".csv"):
-        try:
-            from .topology import load_topology  # SCALE-Sim topology CSV
-        except ModuleNotFoundError as e:
-            if e.name != f"{__package__}.topology":
-                raise
-            raise NetworkError("SCALE-Sim topology CSV files are not supported in this build",
-                               file=path, line=1) from None
+        from .topology import load_topology
         return load_topology(text, path)
     return parse_network(read_yaml(text, path), path)
 

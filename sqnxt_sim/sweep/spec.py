@@ -179,14 +179,8 @@ def filter_scope(acc: Accelerator) -> dict[str, Any]:
 
 # -- loading and validation ---------------------------------------------------------------------
 def load_sweep(path: str | os.PathLike) -> SweepSpec:
-    path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as e:
-        raise SweepError(f"cannot read sweep file: {e.strerror}", file=path) from None
-    except UnicodeDecodeError as e:
-        raise SweepError(f"not UTF-8 text ({e.reason})", file=path) from None
+    from ..network.yaml_io import read_source
+    path, text = read_source(path, SweepError, "sweep")
     return loads_sweep(text, path)
 
 
