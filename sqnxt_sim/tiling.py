@@ -419,10 +419,20 @@ def _front(w: Workload, tmpl, bacc, gran) -> tuple[tuple[Tiling, int, float], ..
     arr = array_only(bacc)
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
+    whole_g: dict = {}
     for i in np.lexsort((cands.lower, cands.words)).tolist():
         if cands.lower[i] >= least:
             continue
         t = cands.tilings(i)
+        if not w.has_weights and t.G < w.G:
+            # Weightless channels are independent: cutting G never saves array cycles (passes
+            # of packed channels only round up more), so the same map tiles with every channel
+            # in one tile bound this candidate.
+            key = (t.P, t.Q)
+            if key not in whole_g:
+                whole_g[key] = array_cost(w, tmpl, arr, w.G, t.K, t.C, t.P, t.Q).cycles
+            if whole_g[key] >= least:
+                continue
         cycles = array_cost(w, tmpl, arr, t.G, t.K, t.C, t.P, t.Q).cycles
         if cycles < least:
             front.append((t, cycles, float(cands.words[i])))
