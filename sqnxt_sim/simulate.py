@@ -75,7 +75,8 @@ def clear_caches() -> None:
     """Forget every memoised cost (for cold-start benchmarks and bounded memory): every
     lru_cache in the model's modules."""
     from . import tiling
-    for module in (tiling, output_stationary, weight_stationary, systolic, globals()):
+    from .dataflow import base
+    for module in (tiling, base, output_stationary, weight_stationary, systolic, globals()):
         names = module if isinstance(module, dict) else vars(module)
         for fn in list(names.values()):
             if callable(getattr(fn, "cache_clear", None)):

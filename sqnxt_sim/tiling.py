@@ -27,7 +27,7 @@ from math import ceil
 
 import numpy as np
 
-from .dataflow.base import ArrayCost, Counts, Granularity, block_inbound, rows_needed
+from .dataflow.base import ArrayCost, Counts, Granularity, footprint, rows_needed
 from .dataflow.workload import Kind, Workload
 from .errors import MappingError
 
@@ -135,8 +135,8 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
         base = {"ifmap": w.operands * w.G * w.P * w.Q, "weight": 0,
                 "ofmap": w.ofmap_elems}
     else:
-        rows_in = _footprint(w.P, t.P, w.stride_h, w.R, w.pad_top, w.H)
-        cols_in = _footprint(w.Q, t.Q, w.stride_w, w.S, w.pad_left, w.W)
+        rows_in = footprint(w.P, t.P, w.stride_h, w.R, w.pad_top, w.H)
+        cols_in = footprint(w.Q, t.Q, w.stride_w, w.S, w.pad_left, w.W)
         base = {"ifmap": w.G * w.C * rows_in * cols_in, "weight": w.weight_elems,
                 "ofmap": w.ofmap_elems}
     factor = {}
@@ -291,12 +291,6 @@ def _best(w: Workload, tmpl, acc) -> TiledCost:
     return best
 
 
-@lru_cache(maxsize=65536)
-def _footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
-    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
-               for s in range(0, out, size))
-
-
 _PERMS = tuple(permutations(LOOPS))
 _PERM_IDX = np.array([[LOOPS.index(lp) for lp in perm] for perm in _PERMS])
 _REL_BY_POS = {op: np.array([[lp in rel for lp in perm] for perm in _PERMS])
@@ -352,9 +346,9 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     if eltwise:
         base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
     else:
-        rows_tot = {p: _footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+        rows_tot = {p: footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
                     for p in set(P.tolist())}
-        cols_tot = {q: _footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+        cols_tot = {q: footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
                     for q in set(Q.tolist())}
         base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
                   * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Protocol
 
 from ..errors import AcceleratorError
@@ -156,6 +157,14 @@ def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
         lo = p * stride - pad_lo
         total += max(0, min(lo + kernel, size) - max(lo, 0))
     return total
+
+
+@lru_cache(maxsize=65536)
+def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
+    """Σ over the tiles of ``size`` output rows (or columns) along one axis of the input rows
+    each tile reads: halo included, padding excluded (it is generated at the array edge)."""
+    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
+               for s in range(0, out, size))
 
 
 def rows_needed(out: int, stride: int, kernel: int, size: int) -> int:

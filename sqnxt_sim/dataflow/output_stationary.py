@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from math import ceil
 
-from .base import ArrayCost, Counts, Granularity, block_inbound, inbound, register
+from .base import ArrayCost, Counts, Granularity, footprint, inbound, register
 from .workload import Kind, Workload
 
 
@@ -36,13 +36,6 @@ def _splits(total: int, size: int) -> list[tuple[int, int, int]]:
     if rem:
         out.append((full * size, rem, 1))
     return out
-
-
-def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
-    """Σ over the array tiles along one axis of the input rows (or columns) each tile reads:
-    halo included, padding excluded (it is generated at the array edge)."""
-    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
-               for s in range(0, out, size))
 
 
 def packing(w: Workload, rows: int, cols: int) -> tuple[int, int]:
