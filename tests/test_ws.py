@@ -18,6 +18,7 @@ columns used, u useful PEs.
 from __future__ import annotations
 
 import pytest
+from array_checks import check_counts
 
 from sqnxt_sim.dataflow.weight_stationary import ws_cost
 from sqnxt_sim.dataflow.workload import Kind, Workload
@@ -28,18 +29,7 @@ def conv(C, K, P, Q, R=1, S=1, stride=1, pad=0, G=1) -> Workload:
                     stride_w=stride, pad_top=pad, pad_bottom=pad, pad_left=pad, pad_right=pad)
 
 
-def check(cost, *, cycles, macs, rf_writes, array, ifmap, weights, writes, psum_reads):
-    c = cost.counts
-    assert cost.cycles == cycles
-    assert c.macs == pytest.approx(macs)
-    assert c.rf_reads == pytest.approx(macs)
-    assert c.rf_writes == pytest.approx(rf_writes)
-    assert c.array == pytest.approx(array)
-    assert c.sram_ifmap_reads == ifmap
-    assert c.sram_weight_reads == weights
-    assert c.sram_psum_reads == psum_reads
-    assert c.sram_writes == writes
-    assert c.dram_reads == c.dram_writes == c.sram_fill_writes == c.sram_drain_reads == 0
+check = check_counts
 
 
 # ---------------------------------------------------------------------------------------------
