@@ -4,7 +4,7 @@
         [--array 32] [--dataflows os ws] [--repeat 5]
 
 The network is exported with `sqnxt-sim export --to scalesim`; SCALE-Sim runs that CSV (in its
-own venv, $SQNXT_SCALESIM_PYTHON, default /opt/scalesim-venv/bin/python; CALC bandwidth mode,
+own venv, $SQNXT_SCALESIM_PYTHON, default ~/.cache/sqnxt-sim/scalesim-venv/bin/python; CALC bandwidth mode,
 save_disk_space, through tests/crosscheck/scalesim_driver.py) and `sqnxt-sim run` runs it with
 template: systolic, scalesim_compat: true.  For each dataflow it prints both whole-process wall
 times, both peak resident memories (the child's own rusage via wait4), the speed ratio, and
@@ -26,7 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "tests/crosscheck/scalesim_driver.py"
-SCALESIM_PYTHON = os.environ.get("SQNXT_SCALESIM_PYTHON", "/opt/scalesim-venv/bin/python")
+sys.path.insert(0, str(ROOT / "tests" / "crosscheck"))
+from scalesim_locate import scalesim_python  # noqa: E402
+
+SCALESIM_PYTHON = scalesim_python()
 
 
 def sqnxt_cli() -> list[str]:

@@ -17,11 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from scalesim_locate import scalesim_python
 from click.testing import CliRunner
 
 from sqnxt_sim.cli import main
 
-SCALESIM_PYTHON = os.environ.get("SQNXT_SCALESIM_PYTHON", "/opt/scalesim-venv/bin/python")
+SCALESIM_PYTHON = scalesim_python()
 DRIVER = Path(__file__).with_name("scalesim_driver.py")
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,10 +1,11 @@
 """Cross-check sqnxt_sim.dataflow.systolic (scalesim_compat=True) against SCALE-Sim 3.0.0 itself.
 
 SCALE-Sim lives in its own virtual environment (it needs numpy<2); nothing is installed here.
-Its interpreter is $SQNXT_SCALESIM_PYTHON, default /opt/scalesim-venv/bin/python; create it with
+Its interpreter is $SQNXT_SCALESIM_PYTHON, default ${XDG_CACHE_HOME:-~/.cache}/sqnxt-sim/scalesim-venv/bin/python;
+.ci/run creates it, or by hand:
 
-    python3 -m venv /opt/scalesim-venv
-    /opt/scalesim-venv/bin/pip install scalesim==3.0.0 'numpy<2' 'pandas<3'
+    python3 -m venv ~/.cache/sqnxt-sim/scalesim-venv
+    ~/.cache/sqnxt-sim/scalesim-venv/bin/pip install scalesim==3.0.0 'numpy<2' 'pandas<3'
 
 Each (array shape, dataflow) is one SCALE-Sim run over every layer below (scalesim_driver.py);
 the runs go in parallel, one per CPU, and their per-layer numbers are compared exactly.
@@ -20,11 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from scalesim_locate import scalesim_python
 
 from sqnxt_sim.dataflow.systolic import systolic_counts
 from sqnxt_sim.dataflow.workload import Kind, Workload
 
-SCALESIM_PYTHON = os.environ.get("SQNXT_SCALESIM_PYTHON", "/opt/scalesim-venv/bin/python")
+SCALESIM_PYTHON = scalesim_python()
 DRIVER = Path(__file__).with_name("scalesim_driver.py")
 
 ARRAYS = [(8, 8), (16, 8), (4, 16)]          # rows x cols; two non-square
@@ -113,7 +115,7 @@ def _run_scalesim(rows: int, cols: int, dataflow: str, tmp: Path) -> dict:
 def scalesim_results(tmp_path_factory) -> dict:
     if not Path(SCALESIM_PYTHON).exists():
         pytest.skip(f"SCALE-Sim interpreter {SCALESIM_PYTHON} not found (set "
-                    "SQNXT_SCALESIM_PYTHON, or create /opt/scalesim-venv as the module "
+                    "SQNXT_SCALESIM_PYTHON, or create the cache venv as the module "
                     "docstring says)")
     probe = subprocess.run([SCALESIM_PYTHON, "-c", "import scalesim.scale_sim"],
                            capture_output=True, text=True)
