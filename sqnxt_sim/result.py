@@ -48,6 +48,13 @@ class LayerResult:
     dram_ifmap_bytes: int = 0
     dram_weight_bytes: int = 0
     dram_psum_bytes: int = 0
+    # hybrid only (docs/model.md §8): what each dataflow would have cost, and whether the two
+    # are a near-tie in time with a large difference in energy
+    os_cycles: int | None = None
+    ws_cycles: int | None = None
+    os_energy: float | None = None
+    ws_energy: float | None = None
+    near_tie: bool | None = None
 
     SYSTOLIC_ONLY = ("mapping_efficiency", "compute_utilization")
 
@@ -104,10 +111,13 @@ class Result:
         if self.with_pj:
             s["energy_pj"] = sum(x.energy_pj or 0.0 for x in r)
         s["layers"] = len(r)
-        for df in ("os", "ws", "is", "skipped"):
+        for df in ("os", "ws", "simd", "is", "skipped"):
             n = sum(1 for x in r if x.dataflow == df)
             if n:
                 s[f"layers_{df}"] = n
+        ties = sum(1 for x in r if x.near_tie)
+        if ties:
+            s["layers_near_tie"] = ties
         return s
 
     # -- output ---------------------------------------------------------------------------

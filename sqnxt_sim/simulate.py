@@ -7,7 +7,12 @@ from dataclasses import replace
 from functools import lru_cache
 
 from . import __version__
-from .dataflow import output_stationary, systolic, weight_stationary  # (register templates)
+from .dataflow import (  # (register templates)
+    output_stationary,
+    simd,
+    systolic,
+    weight_stationary,
+)
 from .dataflow.base import Counts, template
 from .dataflow.workload import Kind, Workload
 from .errors import MappingError
@@ -34,41 +39,55 @@ def energy_of_counts(c: Counts, e: EnergyTable) -> dict[str, float]:
     }
 
 
-def candidates_for(acc: Accelerator) -> tuple[str, ...]:
+def candidates_for(acc: Accelerator, w: Workload | None = None) -> tuple[str, ...]:
+    """The dataflows a layer may run in: weightless layers go to the SIMD unit or run in OS on
+    the array (docs/model.md §5.1); convolutions in the accelerator's dataflow, or both."""
     if acc.template == "systolic":
         return ("systolic",)
+    if w is not None and not w.has_weights:
+        return ("simd",) if acc.pooling_unit == "simd" else ("os",)
     return ("os", "ws") if acc.dataflow == "hybrid" else (acc.dataflow,)
 
 
 @lru_cache(maxsize=4096)
 def _mapping_acc(acc: Accelerator) -> Accelerator:
     """The accelerator with the fields that cannot change a mapping normalised away, so results
-    are cached across runs that differ only in name or energy table."""
-    return replace(acc, name="", energy=EYERISS,
+    are cached across runs that differ only in name, energy table or hybrid rule."""
+    return replace(acc, name="", energy=EYERISS, hybrid_objective="time", hybrid_near_tie=0.05,
                    dataflow="hybrid" if acc.template == "squeezelerator" else acc.dataflow)
 
 
-@lru_cache(maxsize=65536)
-def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost]:
-    """(dataflow, cost) chosen for one workload: the fastest, ties to the lower energy.
+def _energy(tc: TiledCost, e: EnergyTable) -> float:
+    return sum(energy_of(tc, e).values())
 
-    A dataflow whose untiled array cycles (a lower bound on its cycles under any tiling) already
-    exceed the best found cannot win, so its tiling search is skipped."""
+
+def hybrid_key(acc: Accelerator):
+    """What the hybrid minimises per layer (docs/model.md §8): time (the papers' rule) then
+    energy, energy then time, or energy × delay then time."""
+    e = acc.energy
+    if acc.hybrid_objective == "energy":
+        return lambda tc: (_energy(tc, e), tc.cycles)
+    if acc.hybrid_objective == "edp":
+        return lambda tc: (_energy(tc, e) * tc.cycles, tc.cycles)
+    return lambda tc: (tc.cycles, _energy(tc, e))
+
+
+@lru_cache(maxsize=65536)
+def map_layer(w: Workload, acc: Accelerator) -> tuple[str, TiledCost, dict[str, TiledCost]]:
+    """(dataflow, cost, every candidate's cost) for one workload: the candidate that minimises
+    the hybrid objective.  Every candidate is searched in full, so the result can say what the
+    other dataflow would have cost."""
     mapping_acc = _mapping_acc(acc)
-    bounded = []
-    for name in candidates_for(acc):
+    options = {}
+    for name in candidates_for(acc, w):
         tmpl = template(name)
         if tmpl.supports(w):
-            bounded.append((tmpl.cost(w, array_only(mapping_acc)).cycles, name, tmpl))
-    options = []
-    for bound, name, tmpl in sorted(bounded, key=lambda b: b[:2]):
-        if options and bound > min(tc.cycles for _, tc in options):
-            continue
-        options.append((name, best_tiling(w, tmpl, mapping_acc)))
-    if not options:  # e.g. pooling under --dataflow ws: no weights to keep stationary
-        tc = best_tiling(w, template("os"), _mapping_acc(acc))
-        options.append(("os", tc))
-    return min(options, key=lambda o: (o[1].cycles, sum(energy_of(o[1], acc.energy).values())))
+            options[name] = best_tiling(w, tmpl, mapping_acc)
+    if not options:  # a conv under a dataflow that cannot run it (none today)
+        raise MappingError("no dataflow of this accelerator can run this layer",
+                           field="dataflow")
+    best = min(options, key=lambda n: hybrid_key(acc)(options[n]))
+    return best, options[best], options
 
 
 def clear_caches() -> None:
@@ -76,7 +95,8 @@ def clear_caches() -> None:
     lru_cache in the model's modules."""
     from . import tiling
     from .dataflow import base
-    for module in (tiling, base, output_stationary, weight_stationary, systolic, globals()):
+    for module in (tiling, base, output_stationary, weight_stationary, simd, systolic,
+                   globals()):
         names = module if isinstance(module, dict) else vars(module)
         for fn in list(names.values()):
             if callable(getattr(fn, "cache_clear", None)):
@@ -119,7 +139,6 @@ def _plan(network: Network) -> list[tuple]:
 
 def simulate(network: Network, accelerator: Accelerator) -> Result:
     """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``."""
-    e = accelerator.energy
     rows = []
     for node, w, into in _plan(network):
         if accelerator.template == "systolic":
@@ -129,31 +148,51 @@ def simulate(network: Network, accelerator: Accelerator) -> Result:
             rows.append(_fused_row(node, into, accelerator))
             continue
         try:
-            dataflow, tc = map_layer(w, accelerator)
+            dataflow, tc, options = map_layer(w, accelerator)
         except MappingError as err:
             err.message = f"layer {node.name!r}: {err.message}"
             raise
-        parts = energy_of(tc, e)
-        total = sum(parts.values())
-        norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
-        c = tc.counts
-        rows.append(LayerResult(
-            name=node.name, type=node.type, dataflow=dataflow, macs=node.macs,
-            params=node.params, cycles=tc.cycles, compute_cycles=tc.compute_cycles,
-            stall_cycles=tc.stall_cycles,
-            utilization=c.macs / (tc.cycles * accelerator.pes) if tc.cycles else 0.0,
-            energy=total * norm, **{k: v * norm for k, v in parts.items()},
-            dram_read_bytes=tc.dram_read_bytes, dram_write_bytes=tc.dram_write_bytes,
-            ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
-            sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
-            in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
-            tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None,
-            sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
-            sram_psum_reads=c.sram_psum_reads,
-            **{f"dram_{op}_bytes": int(round(words * accelerator.word_bytes))
-               for op, words in zip(("ifmap", "weight", "psum"), tc.dram_operand_words)}))
+        rows.append(_row(node, dataflow, tc, options, accelerator))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__)
+
+
+def _row(node, dataflow: str, tc: TiledCost, options: dict[str, TiledCost],
+         acc: Accelerator) -> LayerResult:
+    """The per-layer record of a layer mapped on the Squeezelerator (docs/output.md)."""
+    e = acc.energy
+    parts = energy_of(tc, e)
+    total = sum(parts.values())
+    norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
+    c = tc.counts
+    alt = {}
+    if len(options) > 1:
+        alt = {f"{n}_cycles": o.cycles for n, o in options.items()}
+        alt.update({f"{n}_energy": _energy(o, e) * norm for n, o in options.items()})
+        cyc = sorted(o.cycles for o in options.values())
+        en = sorted(_energy(o, e) for o in options.values())
+        alt["near_tie"] = (cyc[-1] - cyc[0] <= acc.hybrid_near_tie * cyc[0]
+                           and en[-1] > NEAR_TIE_ENERGY * en[0])
+    return LayerResult(
+        name=node.name, type=node.type, dataflow=dataflow, macs=node.macs,
+        params=node.params, cycles=tc.cycles, compute_cycles=tc.compute_cycles,
+        stall_cycles=tc.stall_cycles,
+        utilization=c.macs / (tc.cycles * acc.pes) if tc.cycles else 0.0,
+        energy=total * norm, **{k: v * norm for k, v in parts.items()},
+        dram_read_bytes=tc.dram_read_bytes, dram_write_bytes=tc.dram_write_bytes,
+        ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
+        sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
+        in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
+        tiling=str(tc.tiling), energy_pj=total if e.unit == "pJ" else None,
+        sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
+        sram_psum_reads=c.sram_psum_reads,
+        **{f"dram_{op}_bytes": int(round(words * acc.word_bytes))
+           for op, words in zip(("ifmap", "weight", "psum"), tc.dram_operand_words)},
+        **alt)
+
+
+# a near-tie is flagged when the two dataflows' energies differ by more than this factor
+NEAR_TIE_ENERGY = 1.2
 
 
 def _fused_row(node, into: str, acc: Accelerator) -> LayerResult:

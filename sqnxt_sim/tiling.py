@@ -111,7 +111,8 @@ def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
     q, wd, pl, pr = cols
     return Workload(w.kind, G=g, K=k, C=c, P=p, Q=q, R=w.R, S=w.S, stride_h=w.stride_h,
                     stride_w=w.stride_w, H=h, W=wd, pad_top=pt, pad_bottom=pb,
-                    pad_left=pl, pad_right=pr, N=w.N, operands=w.operands)
+                    pad_left=pl, pad_right=pr, N=w.N, operands=w.operands,
+                    vector_out=w.vector_out)
     # (``residual`` is left out: a fused add costs nothing inside the array; evaluate() counts
     # its DRAM and buffer traffic once per output)
 
@@ -188,14 +189,18 @@ def array_only(acc):
     """The accelerator with every field the array cost cannot depend on (buffer, DRAM, clock,
     energy, name) set to defaults, so array costs are shared across such design points."""
     return _array_only(acc.rows, acc.cols, acc.rf_registers, acc.sparsity, acc.template,
-                       acc.dataflow, acc.scalesim_compat)
+                       acc.dataflow, acc.scalesim_compat, acc.os_preload_overlap,
+                       acc.os_fc_across_pes, acc.ws_pack_groups, acc.simd_lanes)
 
 
 @lru_cache(maxsize=1024)
-def _array_only(rows, cols, rf, sparsity, template, dataflow, compat):
+def _array_only(rows, cols, rf, sparsity, template, dataflow, compat, overlap, fc_across,
+                pack_groups, simd_lanes):
     from .hardware.accelerator import Accelerator
     return Accelerator(rows=rows, cols=cols, rf_registers=rf, sparsity=sparsity,
-                       template=template, dataflow=dataflow, scalesim_compat=compat)
+                       template=template, dataflow=dataflow, scalesim_compat=compat,
+                       os_preload_overlap=overlap, os_fc_across_pes=fc_across,
+                       ws_pack_groups=pack_groups, simd_lanes=simd_lanes)
 
 
 def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
@@ -366,19 +371,9 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
     arr = array_only(acc)
-    if w.has_weights:
-        lower = tmpl.compute_bound(w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
-                                   {**trips, "G": -(-w.G // G)})
-        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
-    else:
-        # a weightless tile either streams every window element / operand through the top row
-        # (T + 1 row-cycles per output row of N_c, §3.1) or preloads φ phases and drains
-        # (≥ φ + 1 row-cycles per output row, §3): whatever the tiling, the outputs need
-        # (min(φ, T) + 1) · outputs / N_c cycles
-        loads = w.operands if eltwise else w.R * w.S
-        phases = w.operands if eltwise else min(w.stride_h, w.R) * min(w.stride_w, w.S)
-        bound = (min(phases, loads) + 1) * outs / arr.cols
-        lower = np.full(words.shape, float(ceil(bound - 1e-9)))
+    lower = tmpl.compute_bound(w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
+                               {**trips, "G": -(-w.G // G)})
+    lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
 
     def tiling(i: int) -> Tiling:
         tr = {lp: int(trips[lp][i]) for lp in LOOPS}

@@ -81,11 +81,71 @@ def packed_cost(w: Workload, rows: int, cols: int) -> ArrayCost:
     return ArrayCost(cycles, counts, min(pack, w.G) * w.P * w.Q)
 
 
+def phase_taps(w: Workload) -> tuple[int, ...]:
+    """Taps of each polyphase component (§3): phase (a, b) holds the taps r ≡ a (mod s_h),
+    s ≡ b (mod s_w)."""
+    return tuple(-(-(w.R - a) // w.stride_h) * -(-(w.S - b) // w.stride_w)
+                 for a in range(min(w.stride_h, w.R)) for b in range(min(w.stride_w, w.S)))
+
+
+def unit_broadcasts(w: Workload, f: int, sparsity: float) -> tuple[int, ...]:
+    """Broadcast cycles of one (channel, phase) unit for a group of ``f`` filters, per phase:
+    the unit's f·T_phase weights, of which the non-zero ones, rounded up, are sent (§3)."""
+    if w.kind is not Kind.CONV:           # pooling: every window element, one filter
+        return phase_taps(w)
+    return tuple(ceil((1.0 - sparsity) * f * t - 1e-9) for t in phase_taps(w))
+
+
+def stream_cycles(bcasts: tuple[int, ...], channels: int, rows: int, overlap: bool) -> int:
+    """Preload and broadcast cycles of one (tile row, filter group): ``channels`` × the phase
+    units, each preloaded through the top row (``rows`` cycles) and then broadcast.  With a
+    shadow input register a unit's preload runs while the unit before it broadcasts, so only
+    the first preload is exposed and each later unit takes max(broadcasts, preload) (§3)."""
+    if not overlap:
+        return channels * (len(bcasts) * rows + sum(bcasts))
+    per_channel = sum(max(b, rows) for b in bcasts)
+    return rows + channels * per_channel - max(bcasts[-1], rows) + bcasts[-1]
+
+
+def vector_cost(w: Workload, rows: int, cols: int, overlap: bool,
+                psum_in: bool = False) -> ArrayCost:
+    """A layer with a 1×1 output map (FC) in OS, §3.2: PE (i, j) owns output neuron
+    i·cols + j of a chunk of up to rows·cols neurons.  For every input element the chunk's
+    weights enter through the preload path, one array row per cycle, and the input value is
+    broadcast to every PE, which multiplies and accumulates.  With a shadow weight register the
+    next element's weight rows load while the current one is used.  Zero weights are delivered
+    like any other (the preload path moves whole rows), and inputs inside padding are never
+    sent.  Each chunk ends with its results drained down the columns."""
+    elems = w.C * inbound(1, w.stride_h, w.R, w.pad_top, w.H) * \
+        inbound(1, w.stride_w, w.S, w.pad_left, w.W)
+    refill = 2 if psum_in else 1
+    cycles = 0
+    array = 0.0
+    chunks = 0
+    for _, k, n in _splits(w.K, rows * cols):
+        full, rem = divmod(k, cols)
+        tr = full + (1 if rem else 0)
+        down = cols * full * (full + 1) // 2 + rem * (full + 1)        # Σ (row + 1) per PE
+        out = cols * (tr * full - full * (full - 1) // 2) + rem * (tr - full)   # Σ (tr − row)
+        per = (elems * tr + 1) if overlap else elems * (tr + 1)
+        cycles += n * (per + tr * refill)
+        array += n * (elems * (down + k) + out + (down if psum_in else 0))
+        chunks += n
+    macs = float(w.G * w.K * elems)
+    outputs = w.G * w.K
+    counts = Counts(macs=macs, rf_reads=macs, rf_writes=macs, array=w.G * array,
+                    sram_ifmap_reads=w.G * chunks * elems, sram_weight_reads=macs,
+                    sram_psum_reads=outputs if psum_in else 0.0, sram_writes=outputs)
+    return ArrayCost(w.G * cycles, counts, min(w.K, rows * cols))
+
+
 @lru_cache(maxsize=65536)
 def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
-            psum_in: bool = False) -> ArrayCost:
+            psum_in: bool = False, overlap: bool = True, fc_across: bool = True) -> ArrayCost:
     if packing(w, rows, cols)[0]:
         return packed_cost(w, rows, cols)
+    if fc_across and w.vector_out and w.kind is Kind.CONV:
+        return vector_cost(w, rows, cols, overlap, psum_in)
     conv = w.kind is Kind.CONV
     eltwise = w.kind is Kind.ELTWISE
     sp = sparsity if conv else 0.0
@@ -104,8 +164,14 @@ def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
         hops_col = tr * (tr + 1) / 2 * w.Q        # a value pushed through tr rows, per column
         for _, f, fcount in kgroups:
             n = pcount * fcount * w.G             # identical (tile row, filter group) units
-            bcast = (w.operands - 1) if eltwise else ceil((1.0 - sp) * f * taps * w.C - 1e-9)
-            cycles += n * n_qtiles * (bcast + w.C * preloads * tr + f * tr * refill)
+            if eltwise:                           # each operand preloaded, then the additions
+                bcast = w.operands - 1
+                steps = w.operands * tr + bcast
+            else:
+                units = unit_broadcasts(w, f, sp)
+                bcast = w.C * sum(units)
+                steps = stream_cycles(units, w.C, tr, overlap)
+            cycles += n * n_qtiles * (steps + f * tr * refill)
             dense = (w.operands - 1) * pes if eltwise else f * w.C * taps * pes
             macs += n * dense * (1.0 - sp)
             array += n * (bcast * pes                              # broadcast deliveries
@@ -129,22 +195,44 @@ class OutputStationary:
         return True
 
     def granularity(self, w: Workload, acc) -> Granularity:
+        if self._vector(w, acc):
+            return Granularity(K=acc.cols, C=1, P=1, Q=1)
         return Granularity(K=acc.rf_registers if w.kind is Kind.CONV else 1, C=1, P=acc.rows,
                            Q=acc.cols)
 
+    @staticmethod
+    def _vector(w: Workload, acc) -> bool:
+        return acc.os_fc_across_pes and w.vector_out and w.kind is Kind.CONV
+
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        return os_cost(w, acc.rows, acc.cols, acc.rf_registers, acc.sparsity, psum_in)
+        return os_cost(w, acc.rows, acc.cols, acc.rf_registers, acc.sparsity, psum_in,
+                       acc.os_preload_overlap, acc.os_fc_across_pes)
 
     def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
-        # Tiling only adds to the untiled layer's cycles (partial tiles, more filter groups),
-        # and every input-channel slice after the first refills each PE's f partial sums:
+        if w.kind is not Kind.CONV:
+            # A weightless tile either streams every window element / operand through the top
+            # row (T + 1 row-cycles per output row of N_c, §3.1) or preloads φ phases and
+            # drains (≥ φ + 1 row-cycles per output row, §3, with or without overlap):
+            # whatever the tiling, the outputs need (min(φ, T) + 1) · outputs / N_c cycles.
+            eltwise = w.kind is Kind.ELTWISE
+            loads = w.operands if eltwise else w.R * w.S
+            phases = w.operands if eltwise else min(w.stride_h, w.R) * min(w.stride_w, w.S)
+            return ceil((min(phases, loads) + 1) * w.ofmap_elems / acc.cols - 1e-9)
+        untiled = self.cost(w, acc, False).cycles
+        if self._vector(w, acc):
+            # Cutting K only adds chunks and rows (Σ ceil(k/N_c) ≥ ceil(K/N_c)); every later
+            # input-channel slice refills each chunk's partial sums, one row per cycle.
+            return untiled + (trips["C"] - 1) * w.G * -(-w.K // acc.cols)
+        # Tiling only adds to the untiled layer's cycles (partial tiles, more filter groups;
+        # with overlap, max(b, t) terms only grow when split), and every input-channel slice
+        # after the first refills each PE's f partial sums:
         # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c).
-        # (Weightless layers may pack differently per tile; their bound is the tiler's.)
-        # A filter tile that does not fill the RF adds filter groups, and each group preloads
-        # every channel of every tile row again: C·φ·P·ceil(Q/N_c) cycles per group and group.
         n_qt = -(-w.Q // acc.cols)
-        bound = self.cost(w, acc, False).cycles + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
-        if w.kind is Kind.CONV:
+        bound = untiled + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
+        if not acc.os_preload_overlap:
+            # A filter tile that does not fill the RF adds filter groups, and each group
+            # preloads every channel of every tile row again: C·φ·P·ceil(Q/N_c) cycles per
+            # group and group (with overlap those preloads may hide behind broadcasts).
             F = acc.rf_registers
             k, n_k = sizes["K"], trips["K"]
             edge = w.K - (n_k - 1) * k

@@ -11,9 +11,14 @@ adder chain, producing one partial sum per column per cycle at the bottom.  Part
 successive passes accumulate in the global buffer (read, add, write).  Passes stream
 back-to-back; the adder-chain pipeline fills once per tile.
 
-Grouped convolutions with few channels per group are packed block-diagonally (several groups per
-pass); a depthwise layer therefore uses one PE per row at best — the utilisation loss the papers
-report.  Pooling and element-wise layers have no weights and are not supported (run in OS).
+A pass streams only the output pixels whose input at its tap lies inside the unpadded map: the
+papers' WS repeats "until all the pixels in the input feature maps are accessed", and padding is
+not streamed.
+
+Grouped convolutions run one group at a time (the papers' naive WS, which "does not efficiently
+accelerate the depthwise convolutions": a depthwise layer uses one PE); ``ws.pack_groups`` packs
+small groups block-diagonally instead, for what-if studies.  Pooling and element-wise layers have
+no weights and are not supported.
 """
 
 from __future__ import annotations
@@ -33,60 +38,70 @@ def _folds(total: int, size: int) -> list[tuple[int, int]]:
     return [(s, n) for s, n in ((size, full), (rem, 1 if rem else 0)) if n]
 
 
+def tap_pixels(w: Workload) -> tuple[int, ...]:
+    """Output pixels streamed in a pass of each tap (r, s), row-major: those whose input at
+    that tap lies inside the unpadded map (padding is never streamed, §4)."""
+    rows = [inbound(w.P, w.stride_h, 1, w.pad_top - r, w.H) for r in range(w.R)]
+    cols = [inbound(w.Q, w.stride_w, 1, w.pad_left - s, w.W) for s in range(w.S)]
+    return tuple(a * b for a in rows for b in cols)
+
+
+def pack_of(w: Workload, rows: int, cols: int, pack_groups: bool) -> int:
+    """Groups sharing a pass block-diagonally (1: the papers' naive WS, one group a pass)."""
+    if pack_groups and w.G > 1 and w.C <= rows and w.K <= cols:
+        return min(w.G, rows // w.C, cols // w.K)
+    return 1
+
+
 @lru_cache(maxsize=65536)
-def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False) -> ArrayCost:
-    pixels = w.P * w.Q
-    taps = w.R * w.S
-    pack = 1
-    if w.G > 1 and w.C <= rows and w.K <= cols:
-        pack = min(w.G, rows // w.C, cols // w.K)
-    # passes as (rows used, cols used, useful MACs per pixel, how many)
-    passes: list[tuple[int, int, int, int]] = []
+def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
+            pack_groups: bool = False) -> ArrayCost:
+    xs = tap_pixels(w)
+    in_px = sum(xs)                           # pixels streamed by one fold's T passes
+    taps = len(xs)
+    pack = pack_of(w, rows, cols, pack_groups)
+    # folds (every tap of one channel/filter block) as (rows used, cols used, useful PEs,
+    # how many), in execution order: groups (or packs), then input then output folds
+    folds: list[tuple[int, int, int, int]] = []
     if pack > 1:
         for g, n in _folds(w.G, pack):
-            passes.append((g * w.C, g * w.K, g * w.C * w.K, n * taps))
-        c_folds_per_output = taps
+            folds.append((g * w.C, g * w.K, g * w.C * w.K, n))
     else:
         for rc, nr in _folds(w.C, rows):
             for kc, nc in _folds(w.K, cols):
-                passes.append((rc, kc, rc * kc, nr * nc * taps * w.G))
-        c_folds_per_output = -(-w.C // rows) * taps
+                folds.append((rc, kc, rc * kc, nr * nc * w.G))
 
-    n_passes = sum(n for *_, n in passes)
-    cycles = n_passes * pixels
-    first_preload = passes[0][0]
-    exposed = 0
-    for ru, _, _, n in passes:
-        hidden = pixels if rf >= 2 else 0
-        exposed += n * max(0, ru - hidden)
-    # the first pass's preload is exposed in full; the others overlap the pass before them
-    exposed = exposed - max(0, first_preload - (pixels if rf >= 2 else 0)) + first_preload
-    drain = max(ru for ru, *_ in passes)
-    cycles += exposed + drain
+    # A pass's weights load through the top row while the pass before it streams (RF ≥ 2),
+    # so a preload of r_u rows exposes max(0, r_u − pixels the previous pass streamed); the
+    # very first preload is exposed whole.
+    def exposed(ru: int, hidden: int) -> int:
+        return max(0, ru - hidden) if rf >= 2 else ru
 
-    macs = rf_w = array = wreads = 0.0
-    for ru, cu, useful, n in passes:
-        macs += n * pixels * useful
-        rf_w += n * useful
-        array += n * (pixels * ru * cu * 2 + cu * ru * (ru + 1) / 2)  # broadcast, chain, preload
-        wreads += n * useful
-    # input words read: per tap, in-bound pixels × mapped channels, for every output fold
-    in_px = inbound(w.P, w.stride_h, w.R, w.pad_top, w.H) * \
-        inbound(w.Q, w.stride_w, w.S, w.pad_left, w.W)
+    within = lambda ru: sum(exposed(ru, x) for x in xs[:-1])  # noqa: E731
+    preload = folds[0][0] - exposed(folds[0][0], xs[-1])
+    for ru, _, _, n in folds:
+        preload += n * (within(ru) + exposed(ru, xs[-1]))
+    n_folds = sum(n for *_, n in folds)
+    drain = max(ru for ru, *_ in folds)
+    cycles = n_folds * in_px + preload + drain
+
+    macs = rf_w = array = writes = 0.0
+    for ru, cu, useful, n in folds:
+        macs += n * in_px * useful
+        rf_w += n * taps * useful
+        array += n * (in_px * ru * cu * 2 + taps * cu * ru * (ru + 1) / 2)  # stream, chain,
+        writes += n * in_px * cu                                            # preload
+    # input words read: each streamed pixel brings one input per mapped row
     k_folds = 1 if pack > 1 else -(-w.K // cols)
     ifmap = in_px * w.C * w.G * k_folds
-    outputs = pixels * w.K * w.G
-    psum_reads = outputs * (c_folds_per_output - 1 + (1 if psum_in else 0))
-    writes = outputs * c_folds_per_output
+    # every output sees a real input at some tap, so its first partial sum reads nothing back
+    outputs = w.P * w.Q * w.K * w.G
+    psum_reads = writes if psum_in else writes - outputs
     counts = Counts(macs=macs, rf_reads=macs, rf_writes=rf_w, array=array,
-                    sram_ifmap_reads=ifmap, sram_weight_reads=wreads,
+                    sram_ifmap_reads=ifmap, sram_weight_reads=rf_w,
                     sram_psum_reads=psum_reads, sram_writes=writes)
-    active = max(useful for _, _, useful, _ in passes)
+    active = max(useful for _, _, useful, _ in folds)
     return ArrayCost(int(cycles), counts, active)
-
-
-def w_dim(w: Workload, d: str) -> int:
-    return getattr(w, d)
 
 
 def _classes(total: int, size, trips):
@@ -95,13 +110,15 @@ def _classes(total: int, size, trips):
     return ((size, trips - 1), (edge, np.ones_like(trips)))
 
 
-def _passes(g, c, k, acc, taps: int):
-    """Passes of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
-    packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
-    pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
-    packed = pack > 1
-    return np.where(packed, -(-g // np.maximum(pack, 1)) * taps,
-                    g * -(-c // acc.rows) * -(-k // acc.cols) * taps)
+def _folds_of(g, c, k, acc):
+    """Folds of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
+    if acc.ws_pack_groups:
+        packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
+        pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
+        packed = pack > 1
+        return np.where(packed, -(-g // np.maximum(pack, 1)),
+                        g * -(-c // acc.rows) * -(-k // acc.cols))
+    return g * -(-c // acc.rows) * -(-k // acc.cols)
 
 
 @register("ws")
@@ -113,7 +130,7 @@ class WeightStationary:
         return Granularity(K=acc.cols if w.G == 1 else 1, C=acc.rows if w.G == 1 else 1, P=1)
 
     def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        return ws_cost(w, acc.rows, acc.cols, acc.rf_registers, psum_in)
+        return ws_cost(w, acc.rows, acc.cols, acc.rf_registers, psum_in, acc.ws_pack_groups)
 
     def canonical(self, acc):
         """The accelerator as far as WS can tell: only whether the RF can double-buffer a weight
@@ -125,27 +142,17 @@ class WeightStationary:
         return replace(acc, rf_registers=rf, sparsity=0.0)
 
     def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
-        # The streaming cycles alone — one cycle per output pixel per pass — are exact for any
-        # tiling: Σ over the (group, filter, channel) tiles of their passes × P·Q.
+        # The streaming cycles are exact for any tiling: Σ over the (group, filter, channel)
+        # tiles of their folds × the in-bound pixels of all taps (P and Q tiles split those
+        # pixels without changing their total).  On top, every buffer tile exposes its first
+        # weight preload and drains its adder chains, each at least the rows its smallest
+        # channel tile uses (one group's channels at least, at most N_r).
         streaming = 0
         for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
             for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
                 for cs, cn in _classes(w.C, sizes["C"], trips["C"]):
-                    streaming = streaming + gn * kn * cn * _passes(gs, cs, ks, acc, w.R * w.S)
-        streaming = streaming * (w.P * w.Q)
-        if w.G > 1:
-            # smaller tiles of a grouped layer may pack more (or fewer, shorter-to-load) groups
-            # per pass than the whole layer, so the untiled cycles are no bound there
-            return streaming
-        # Otherwise tiling only adds passes (finer folds, fewer groups per pack), and each
-        # extra buffer tile pays its own adder-chain drain (the rows it uses: at least one
-        # group's input channels of the tile, up to N_r) and, when the RF double-buffers
-        # weights, the part of its first preload that the untiled layer hid behind the pass
-        # before (at most that tile's pixels); bounded with the smallest tile.
+                    streaming = streaming + gn * kn * cn * _folds_of(gs, cs, ks, acc)
+        streaming = streaming * sum(tap_pixels(w))
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
-        edge = lambda d: w_dim(w, d) - (trips[d] - 1) * sizes[d]  # noqa: E731
-        rows_used = edge("C").clip(max=acc.rows)
-        extra = rows_used
-        if acc.rf_registers >= 2:
-            extra = extra + (edge("P") * edge("Q")).clip(max=rows_used)
-        return np.maximum(self.cost(w, acc, False).cycles + (tiles - 1) * extra, streaming)
+        edge_c = (w.C - (trips["C"] - 1) * sizes["C"]).clip(max=acc.rows)
+        return streaming + 2 * tiles * edge_c

@@ -50,6 +50,9 @@ class Workload:
     operands: int = 2   # eltwise only: number of tensors summed
     residual: int = 0   # conv only: tensors of the output's shape added as results drain
                         # (an element-wise add fused into this layer, docs/model.md §6.4)
+    vector_out: bool = False   # conv only: the layer's output map is 1×1 (FC, or a conv
+                               # reducing its whole input); OS may spread its output neurons
+                               # over the PEs (docs/model.md §3.2).  Tiles keep the flag.
 
     def __post_init__(self) -> None:
         for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N", "operands"):

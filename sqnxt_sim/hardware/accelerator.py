@@ -69,6 +69,32 @@ SCHEMA: tuple[Field, ...] = (
           "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions"),
     Field("scalesim_compat", "scalesim_compat", bool, False,
           "systolic only: reproduce SCALE-Sim's reporting conventions"),
+    Field("os.preload_overlap", "os_preload_overlap", bool, True,
+          "OS: a shadow register per PE takes the next channel's (FC: the next weight row's) "
+          "preload while the current one computes; only a tile's first preload is exposed "
+          "(docs/model.md §3)"),
+    Field("os.fc_across_pes", "os_fc_across_pes", bool, True,
+          "OS: a layer with a 1x1 output map (FC) puts one output neuron on each PE, weights "
+          "entering through the preload path, the input broadcast (docs/model.md §3.2); "
+          "false: the whole layer on one PE, as a 1x1 output tile"),
+    Field("ws.pack_groups", "ws_pack_groups", bool, False,
+          "WS: place several small groups of a grouped/depthwise layer side by side "
+          "(block-diagonal); false is the papers' naive WS, one group at a time (§4)"),
+    Field("hybrid.objective", "hybrid_objective", str, "time",
+          "hybrid: keep per layer the dataflow with the least time (the papers' rule), energy, "
+          "or energy x delay (edp); ties go to the other criterion (§8)",
+          lambda v: None if v in ("time", "energy", "edp") else "must be time, energy or edp"),
+    Field("hybrid.near_tie", "hybrid_near_tie", float, 0.05,
+          "hybrid: flag a layer whose two dataflows' cycles differ by at most this fraction "
+          "while their energies differ by more than 20 % (§8)",
+          lambda v: None if 0 <= v < 1 else "must be in [0, 1)"),
+    Field("pooling.unit", "pooling_unit", str, "simd",
+          "where pooling and unfused element-wise adds run: simd (a 1-D vector unit beside "
+          "the buffer, docs/model.md §5.1) or array (OS mode on the PE array)",
+          lambda v: None if v in ("simd", "array") else "must be simd or array"),
+    Field("pooling.simd_lanes", "simd_lanes", int, 0,
+          "SIMD unit width in words per cycle; 0 = as many as the array has columns",
+          lambda v: None if v >= 0 else "must be non-negative"),
     Field("tiling.objective", "tiling_objective", str, "time",
           "what the buffer-tiling search minimises first: time (the papers' choice; then DRAM "
           "traffic) or traffic (then time)",
@@ -94,12 +120,24 @@ class Accelerator:
     sparsity: float = 0.4
     energy: EnergyTable = energy_table("eyeriss")
     scalesim_compat: bool = False
+    os_preload_overlap: bool = True
+    os_fc_across_pes: bool = True
+    ws_pack_groups: bool = False
+    hybrid_objective: str = "time"
+    hybrid_near_tie: float = 0.05
+    pooling_unit: str = "simd"
+    simd_lanes: int = 0
     tiling_objective: str = "time"
 
     # -- derived -------------------------------------------------------------------------------
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+    @property
+    def lanes(self) -> int:
+        """SIMD lanes (docs/model.md §5.1): the array's columns unless set."""
+        return self.simd_lanes or self.cols
 
     @property
     def word_bytes(self) -> int:

@@ -180,7 +180,8 @@ class Conv(Layer):
                         C=x.c // self.groups, P=o.h, Q=o.w, R=self.kernel[0],
                         S=self.kernel[1], stride_h=self.stride[0], stride_w=self.stride[1],
                         H=x.h, W=x.w, pad_top=self.pad[0], pad_bottom=self.pad[1],
-                        pad_left=self.pad[2], pad_right=self.pad[3])
+                        pad_left=self.pad[2], pad_right=self.pad[3],
+                        vector_out=o.h == o.w == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,8 @@ class FC(Layer):
 
     def workload(self, ins):
         # batch 1: a 1×1 convolution of the flattened input on a 1×1 map
-        return Workload(Kind.CONV, G=1, K=self.out, C=ins[0].elems, P=1, Q=1)
+        return Workload(Kind.CONV, G=1, K=self.out, C=ins[0].elems, P=1, Q=1,
+                        vector_out=True)
 
 
 def pool_extent(size: int, k: int, s: int, pad_lo: int, pad_hi: int, ceil: bool) -> int:

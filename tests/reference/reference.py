@@ -181,11 +181,13 @@ def walk_os_packed(w: Workload, rows: int, cols: int, box: Box) -> Tally | None:
 
 
 def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in: bool = False,
-            box: Box | None = None) -> Tally:
+            box: Box | None = None, overlap: bool = True, fc_across: bool = True) -> Tally:
     box = box or Box.whole(w)
     packed = walk_os_packed(w, rows, cols, box)
     if packed is not None:
         return packed
+    if fc_across and w.vector_out and w.kind is Kind.CONV:
+        return walk_os_vector(w, rows, cols, box, psum_in, overlap)
     conv = w.kind is Kind.CONV
     eltwise = w.kind is Kind.ELTWISE
     keep = 1 - Fraction(str(sparsity)) if conv else Fraction(1)
@@ -198,20 +200,19 @@ def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in
             tr = len(prow)
             for fgroup in _chunks(box.k, F):                   # filter groups
                 f = len(fgroup)
-                # expected-value sparsity (§3, §9): of the f·T·C weights this tile row streams
-                # for this filter group, exactly b = ceil((1 − sparsity)·f·T·C) are non-zero
-                if eltwise:
-                    b = w.operands - 1
-                elif conv:
-                    b = _ceil(keep * f * T * len(box.c))
-                else:
-                    b = f * T * len(box.c)
+                # expected-value sparsity (§3, §9): of the f·T_u weights of each (channel,
+                # phase) unit, exactly b_u = ceil((1 − sparsity)·f·T_u) are non-zero — the
+                # first b_u in streaming order
+                def unit_nonzero(phase, f=f):
+                    if conv:
+                        return _ceil(keep * f * len(phase))
+                    return f * len(phase)
+
                 for pcol in _chunks(box.q, cols):              # column tiles
                     tc = len(pcol)
                     busy = [(p, q) for p in prow for q in pcol]
                     pes = len(busy)
                     t.active_pes = max(t.active_pes, pes)
-                    t.pattern_slack += pes
                     need = touched_inputs(w, prow, pcol)
                     if psum_in:                                # bring partial sums back first
                         for _f in fgroup:
@@ -226,34 +227,45 @@ def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in
                             for i in range(tr):
                                 t.cycles += 1
                                 t.array += (i + 1) * tc
-                        for _add in range(b):
+                        for _add in range(w.operands - 1):
                             t.cycles += 1
                             t.array += pes
                             t.macs += pes
                             t.macs_pattern += pes
                     else:
-                        streamed = 0
+                        # timeline: a unit's inputs are preloaded (one array row a cycle) into
+                        # the PEs' shadow registers, then its weights broadcast; with overlap
+                        # the next unit's preload starts as soon as this unit starts computing
+                        preload_free = t.cycles       # when the preload path may start
+                        compute_free = t.cycles       # when the previous unit finished
                         for _c in box.c:                       # channel by channel
                             t.sram_ifmap_reads += len(need)
                             for phase in phases:
+                                start = preload_free
                                 for i in range(tr):            # preload, one array row a cycle
-                                    t.cycles += 1
                                     for _j in range(tc):
                                         t.array += i + 1
+                                preloaded = start + tr
+                                begin = max(preloaded, compute_free)
+                                b_u = unit_nonzero(phase)
+                                streamed = 0
                                 for n_tap, _tap in enumerate(phase):
                                     if n_tap:                  # mesh shift to the next tap
                                         t.array += pes
                                     for _k in fgroup:          # one weight per filter
                                         t.macs += keep * pes
-                                        nonzero = streamed < b
+                                        nonzero = streamed < b_u
                                         streamed += 1
                                         if nonzero:            # broadcast to every busy PE
-                                            t.cycles += 1
                                             t.array += pes
                                             t.macs_pattern += pes
                                             if conv:
                                                 t.sram_weight_reads += 1
-                        assert streamed == f * T * len(box.c)
+                                assert streamed == f * len(phase)
+                                t.pattern_slack += pes
+                                compute_free = begin + b_u
+                                preload_free = begin if overlap else compute_free
+                        t.cycles = compute_free
                     for _f in fgroup:                          # drain down the columns
                         for i in range(tr):
                             t.cycles += 1
@@ -262,6 +274,80 @@ def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in
                                 t.array += tr - i              # row i leaves after tr − i hops
     t.rf_reads = t.macs                                        # one psum read and write per MAC
     t.rf_writes = t.macs
+    return t
+
+
+def walk_os_vector(w: Workload, rows: int, cols: int, box: Box, psum_in: bool,
+                   overlap: bool) -> Tally:
+    """docs/model.md §3.2: a layer with a 1×1 output map in OS.  Neurons (output channels) are
+    laid row-major on the PEs, rows·cols at a time; for every input element inside the map the
+    neurons' weights enter the top row one array row a cycle and shift down to their PEs (into
+    a shadow register: with overlap the next element's rows load while this one is used), then
+    the input value is broadcast and every PE multiplies and accumulates.  Results drain down
+    the columns."""
+    t = Tally()
+    elems = [(c, r, s) for c in box.c for r in range(w.R) for s in range(w.S)
+             if _input_coord(w, 0, 0, r, s) is not None]
+    for _g in box.g:
+        for chunk in _chunks(box.k, rows * cols):
+            place = {n: divmod(i, cols) for i, n in enumerate(chunk)}   # neuron -> (row, col)
+            tr = max(r for r, _ in place.values()) + 1
+            t.active_pes = max(t.active_pes, len(place))
+            clock = t.cycles
+            if psum_in:                                  # partial sums back in, row by row
+                clock += tr
+                for r, _c in place.values():
+                    t.sram_psum_reads += 1
+                    t.array += r + 1
+            preload_free = compute_free = clock
+            for _e in elems:
+                begin_load = preload_free
+                for r, _c in place.values():             # weights shift down to their rows
+                    t.sram_weight_reads += 1
+                    t.array += r + 1
+                loaded = begin_load + tr
+                begin = max(loaded, compute_free)
+                t.sram_ifmap_reads += 1                  # the input value, broadcast
+                for _n in place:
+                    t.array += 1
+                    t.macs += 1
+                    t.macs_pattern += 1
+                compute_free = begin + 1
+                preload_free = begin if overlap else compute_free
+            clock = compute_free
+            for r, _c in place.values():                 # drain, one row a cycle
+                t.sram_writes += 1
+                t.array += tr - r
+            t.cycles = clock + tr
+    t.rf_reads = t.macs
+    t.rf_writes = t.macs
+    return t
+
+
+def walk_simd(w: Workload, lanes: int, box: Box | None = None) -> Tally:
+    """docs/model.md §5.1: the SIMD unit reads every in-bound window element (or operand) of
+    every output through a ``lanes``-word port, one port-full a cycle, and writes each output."""
+    box = box or Box.whole(w)
+    t = Tally()
+    eltwise = w.kind is Kind.ELTWISE
+    taps = [(0, 0)] * w.operands if eltwise else _taps(w)
+    queue = 0
+    for _g in box.g:
+        for p in box.p:
+            for q in box.q:
+                for tap in taps:
+                    if eltwise or _input_coord(w, p, q, *tap) is not None:
+                        t.sram_ifmap_reads += 1
+                        queue += 1
+                        if not eltwise:
+                            t.macs += 1
+                if eltwise:
+                    t.macs += w.operands - 1
+                t.sram_writes += 1
+    while queue > 0:
+        t.cycles += 1
+        queue -= lanes
+    t.macs_pattern = int(t.macs)
     return t
 
 
@@ -276,10 +362,11 @@ class _Pass:
     tap: tuple[int, int]
 
 
-def ws_passes(w: Workload, rows: int, cols: int, box: Box) -> list[_Pass]:
+def ws_passes(w: Workload, rows: int, cols: int, box: Box, pack_groups: bool = False
+              ) -> list[_Pass]:
     G, C, K = len(box.g), len(box.c), len(box.k)
     pack = 1
-    if G > 1 and C <= rows and K <= cols:
+    if pack_groups and G > 1 and C <= rows and K <= cols:
         pack = min(G, rows // C, cols // K)
     out = []
     if pack > 1:                             # groups share a pass block-diagonally
@@ -297,11 +384,11 @@ def ws_passes(w: Workload, rows: int, cols: int, box: Box) -> list[_Pass]:
 
 
 def walk_ws(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
-            box: Box | None = None) -> Tally:
+            box: Box | None = None, pack_groups: bool = False) -> Tally:
     box = box or Box.whole(w)
     assert w.kind is Kind.CONV
     t = Tally()
-    passes = ws_passes(w, rows, cols, box)
+    passes = ws_passes(w, rows, cols, box, pack_groups)
     pixels = [(p, q) for p in box.p for q in box.q]
     written: set = set()
     # timeline: a pass streams when its weights are in; with ≥ 2 RF entries the next pass's
@@ -320,10 +407,13 @@ def walk_ws(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
         t.rf_writes += len(useful)
         t.sram_weight_reads += len(useful)
         stream_start = max(stream_end, preload_done)
-        for p, q in pixels:                    # one output pixel per cycle
+        streamed = 0
+        for p, q in pixels:                    # one output pixel per cycle, padding skipped
+            if _input_coord(w, p, q, *ps.tap) is None:
+                continue
+            streamed += 1
             for _row in ps.row_map:            # one input per mapped row from the stream buffer
-                if _input_coord(w, p, q, *ps.tap) is not None:
-                    t.sram_ifmap_reads += 1    # padding is generated, not read
+                t.sram_ifmap_reads += 1
                 t.array += c_u                 # it passes along the row
             t.array += r_u * c_u               # each column's partial sum hops down the chain
             t.macs += len(useful)
@@ -332,7 +422,7 @@ def walk_ws(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
                     t.sram_psum_reads += 1
                 t.sram_writes += 1
                 written.add((g, k, p, q))
-        stream_end = stream_start + len(pixels)
+        stream_end = stream_start + streamed
         if i + 1 < len(passes):
             nxt = len(passes[i + 1].row_map)
             preload_done = (stream_start if rf >= 2 else stream_end) + nxt

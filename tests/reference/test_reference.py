@@ -37,12 +37,13 @@ from hypothesis import strategies as st
 
 from sqnxt_sim.dataflow.base import template
 from sqnxt_sim.dataflow.output_stationary import os_cost
+from sqnxt_sim.dataflow.simd import simd_cost
 from sqnxt_sim.dataflow.weight_stationary import ws_cost
 from sqnxt_sim.dataflow.workload import Kind, Workload
 from sqnxt_sim.hardware.accelerator import Accelerator
 from sqnxt_sim.tiling import Tiling, array_cost, dram_words
 
-from .reference import COUNT_FIELDS, Tally, walk_buffer, walk_os, walk_ws
+from .reference import COUNT_FIELDS, Tally, walk_buffer, walk_os, walk_simd, walk_ws
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -149,22 +150,25 @@ def mismatches(cost, ref: Tally, fractional_macs: bool, skip=()) -> dict:
     return bad
 
 
-def check_os(w: Workload, rows, cols, rf, sp, psum_in, skip=()):
-    ref = walk_os(w, rows, cols, rf, sp, psum_in)
-    bad = mismatches(os_cost(w, rows, cols, rf, sp, psum_in), ref, sp > 0, skip)
-    assert not bad, f"{w} on {rows}x{cols} rf={rf} sparsity={sp} psum_in={psum_in}: " \
-                    f"(model, reference) = {bad}"
-    # the bound the expected-value MACs guarantee against the concrete weight pattern
+def check_os(w: Workload, rows, cols, rf, sp, psum_in, skip=(), overlap=True, fc_across=True):
+    ref = walk_os(w, rows, cols, rf, sp, psum_in, overlap=overlap, fc_across=fc_across)
+    bad = mismatches(os_cost(w, rows, cols, rf, sp, psum_in, overlap, fc_across), ref, sp > 0,
+                     skip)
+    assert not bad, f"{w} on {rows}x{cols} rf={rf} sparsity={sp} psum_in={psum_in} " \
+                    f"overlap={overlap}: (model, reference) = {bad}"
+    # the bound the expected-value MACs guarantee against the concrete weight pattern: each
+    # (channel, phase) unit broadcasts less than one weight more than its expected non-zeros,
+    # and a broadcast feeds every busy PE
     assert ref.macs <= ref.macs_pattern
     assert ref.macs_pattern - ref.macs < ref.pattern_slack or ref.macs == ref.macs_pattern
     if sp == 0:
         assert ref.macs == ref.macs_pattern
 
 
-def check_ws(w: Workload, rows, cols, rf, psum_in):
-    ref = walk_ws(w, rows, cols, rf, psum_in)
-    bad = mismatches(ws_cost(w, rows, cols, rf, psum_in), ref, False)
-    assert not bad, f"{w} on {rows}x{cols} rf={rf} psum_in={psum_in}: " \
+def check_ws(w: Workload, rows, cols, rf, psum_in, pack_groups=False):
+    ref = walk_ws(w, rows, cols, rf, psum_in, pack_groups=pack_groups)
+    bad = mismatches(ws_cost(w, rows, cols, rf, psum_in, pack_groups), ref, False)
+    assert not bad, f"{w} on {rows}x{cols} rf={rf} psum_in={psum_in} pack={pack_groups}: " \
                     f"(model, reference) = {bad}"
 
 
@@ -177,33 +181,78 @@ def check_ws(w: Workload, rows, cols, rf, psum_in):
 # -- §3 output stationary ---------------------------------------------------------------------
 
 @settings(max_examples=200, **SETTINGS)
-@given(conv_layers(sparse_stride=False), arrays, st.booleans())
-def test_os_conv_matches_reference(w, arr, psum_in):
-    check_os(w, *arr, psum_in)
+@given(conv_layers(sparse_stride=False), arrays, st.booleans(), st.booleans())
+def test_os_conv_matches_reference(w, arr, psum_in, overlap):
+    check_os(w, *arr, psum_in, overlap=overlap)
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(conv_layers(sparse_stride=True), arrays, st.booleans())
-def test_os_conv_stride_over_kernel_matches_reference(w, arr, psum_in):
-    check_os(w, *arr, psum_in)
+@given(conv_layers(sparse_stride=True), arrays, st.booleans(), st.booleans())
+def test_os_conv_stride_over_kernel_matches_reference(w, arr, psum_in, overlap):
+    check_os(w, *arr, psum_in, overlap=overlap)
 
 
 @settings(max_examples=80, **SETTINGS)
-@given(pool_or_add_layers(), arrays, st.booleans())
-def test_os_pool_and_add_match_reference(w, arr, psum_in):
-    check_os(w, *arr, psum_in)
+@given(pool_or_add_layers(), arrays, st.booleans(), st.booleans())
+def test_os_pool_and_add_match_reference(w, arr, psum_in, overlap):
+    check_os(w, *arr, psum_in, overlap=overlap)
+
+
+@st.composite
+def vector_layers(draw):
+    """Layers with a 1×1 output map: FC (a 1×1 kernel on a 1×1 map) or a conv reducing its
+    whole (possibly padded) input, dense or grouped."""
+    G = draw(st.sampled_from([1, 1, 2, 3]))
+    K, C = draw(st.integers(1, 80)), draw(st.integers(1, 12))
+    R, S = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    pt, pl = draw(st.integers(0, R - 1)), draw(st.integers(0, S - 1))
+    return Workload(Kind.CONV, G=G, K=K, C=C, P=1, Q=1, R=R, S=S, H=R - pt, W=S - pl,
+                    pad_top=pt, pad_left=pl, vector_out=True)
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(vector_layers(), arrays, st.booleans(), st.booleans(), st.booleans())
+def test_os_vector_layer_matches_reference(w, arr, psum_in, overlap, fc_across):
+    check_os(w, *arr, psum_in, overlap=overlap, fc_across=fc_across)
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(pool_or_add_layers(), st.integers(1, 40))
+def test_simd_matches_reference(w, lanes):
+    ref = walk_simd(w, lanes)
+    bad = mismatches(simd_cost(w, lanes), ref, False, skip=("active_pes",))
+    assert not bad, f"{w} on {lanes} lanes: (model, reference) = {bad}"
 
 
 def test_os_hand_worked_layer():
     """A 3×3 pad-1 conv, C=3, K=5, 7×6 map on a 4×4 array, RF 2, 40 % zero weights, by hand:
-    tile rows 4+3, column tiles 4+2 (n_Q = 2); filter groups 2, 2, 1; T = 9, φ = 1.
-    b = ceil(0.6·f·27): 33 (f=2), 17 (f=1).  cycles = Σ_rows Σ_groups 2·(b + 3·t_r + f·t_r):
-    t_r=4: 2·(33+12+8)·2 + 2·(17+12+4) = 278;  t_r=3: 2·(33+9+6)·2 + 2·(17+9+3) = 250 → 528.
-    Weight reads = Σ b per tile row, group and column tile = 2·2·(33+33+17) = 332."""
+    tile rows 4+3, column tiles 4+2 (n_Q = 2); filter groups 2, 2, 1; T = 9, φ = 1, so one
+    (channel, phase) unit per channel with b = ceil(0.6·f·9) broadcasts: 11 (f=2), 6 (f=1).
+
+    With overlap (a shadow input register): t + C·max(b, t) − max(b, t) + b, then f·t drain:
+    t=4: f=2 4+33−11+11+8 = 45, f=1 4+18−6+6+4 = 26;  t=3: f=2 3+33−11+11+6 = 42,
+    f=1 3+18−6+6+3 = 24  →  2·((45·2 + 26) + (42·2 + 24)) = 448.
+    Without: C·(t + b) + f·t: t=4: 53, 34; t=3: 48, 30  →  2·(53·2 + 34 + 48·2 + 30) = 532.
+    Weight reads = C·b per tile row, group and column tile = 2·2·(33+33+18) = 336."""
     w = make_conv(1, 5, 3, 7, 6, 3, 3, 1, 1, (1, 1, 1, 1))
     c = os_cost(w, 4, 4, 2, 0.4)
-    assert (c.cycles, c.counts.sram_weight_reads) == (528, 332)
+    assert (c.cycles, c.counts.sram_weight_reads) == (448, 336)
+    assert os_cost(w, 4, 4, 2, 0.4, overlap=False).cycles == 532
     check_os(w, 4, 4, 2, 0.4, False)
+    check_os(w, 4, 4, 2, 0.4, False, overlap=False)
+
+
+def test_os_hand_worked_fc_layer():
+    """FC 100 → 70 on a 4×8 array (32 PEs), overlap on: chunks of 32, 32, 6 neurons using
+    4, 4 and 1 rows.  Per chunk E·t_r + 1 cycles of weight rows and broadcasts (E = 100
+    inputs), then t_r drain: (400+1+4)·2 + (100+1+1) = 912.  Without overlap E·(t_r + 1) + t_r:
+    (500+4)·2 + (200+1) = 1,209.  Weight reads: every weight once, 7,000; input reads: once per
+    chunk, 300."""
+    w = Workload(Kind.CONV, G=1, K=70, C=100, P=1, Q=1, vector_out=True)
+    c = os_cost(w, 4, 8, 16, 0.4)
+    assert (c.cycles, c.counts.sram_weight_reads, c.counts.sram_ifmap_reads) == (912, 7000, 300)
+    assert os_cost(w, 4, 8, 16, 0.4, overlap=False).cycles == 1209
+    check_os(w, 4, 8, 16, 0.4, False)
 
 
 # -- §4 weight stationary (every stride: WS reads exactly the in-bound pixels of each tap) ----
@@ -213,6 +262,13 @@ def test_os_hand_worked_layer():
 def test_ws_conv_matches_reference(w, arr, psum_in):
     rows, cols, rf, _ = arr
     check_ws(w, rows, cols, rf, psum_in)
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(conv_layers(), arrays, st.booleans())
+def test_ws_packed_groups_match_reference(w, arr, psum_in):
+    rows, cols, rf, _ = arr
+    check_ws(w, rows, cols, rf, psum_in, pack_groups=True)
 
 
 # -- §6 tiling: DRAM words for every loop order -----------------------------------------------
