@@ -3,16 +3,18 @@
 Every expected value is worked out below from the equations of docs/model.md §4, never pasted
 from the code's output.  Notation (model.md): an N_r × N_c array; a pass fixes one input-channel
 fold, one output-channel fold and one tap; X = P·Q pixels streamed per pass; r_u, c_u rows and
-columns used, u useful PEs.
+columns used, u useful PEs; X_t the pixels a pass of tap t streams — those whose input at that
+tap is not padding (padding is never streamed); Σ_t X_t = in-bound pixels of all taps.
 
-  cycles  = passes·X + exposed preload + max rows used
-            (exposed: the first pass's rows; later passes max(0, rows − X) with RF ≥ 2,
-             all their rows with RF = 1)
-  MACs    = X·u per pass; RF reads = MACs; RF writes = u per pass
-  array   = X·r_u·c_u (inputs along rows) + X·r_u·c_u (psums down columns)
+  cycles  = Σ_passes X_t + exposed preload + max rows used
+            (exposed: the first pass's rows; later passes max(0, rows − X of the pass before)
+             with RF ≥ 2, all their rows with RF = 1)
+  MACs    = X_t·u per pass; RF reads = MACs; RF writes = u per pass
+  array   = X_t·r_u·c_u (inputs along rows) + X_t·r_u·c_u (psums down columns)
             + c_u·r_u(r_u+1)/2 (weight preload), per pass
-  buffer weight reads = u per pass; ifmap reads = in-bound pixels per tap × channels × K folds
-  psums: A = ceil(C/N_r)·T (T when packed); writes = O·A, reads = O·(A − 1) (+ O if psum_in)
+  buffer weight reads = u per pass; ifmap reads = X_t·r_u per pass
+  psums: every pass writes X_t·c_u partial sums; all but each output's first are read back
+         (writes − O, O = outputs; all of them when psum_in)
 """
 
 from __future__ import annotations
@@ -35,31 +37,30 @@ check = check_counts
 # ---------------------------------------------------------------------------------------------
 # A. 3x3 conv, C = 4, K = 6, 5x5 output, pad 1, 4x4 array, RF 4 (sparsity is irrelevant to WS).
 #    C folds: one of 4; K folds: 4 and 2; T = 9 → passes (r_u 4, c_u 4) ×9 and (4, 2) ×9 = 18.
-#    X = 25.
+#    In-bound output rows per tap row r: #{p: 0 ≤ p + r − 1 < 5} = 4, 5, 4 (columns alike), so
+#    X_t = 16 20 16 / 20 25 20 / 16 20 16, Σ = 13·13 = 169 per fold (not 9·25 = 225).
 A = conv(C=4, K=6, P=5, Q=5, R=3, S=3, pad=1)
 
 
 def test_small_conv():
-    # cycles: 18·25 + first preload 4 (later ones hidden: 4 − 25 < 0) + adder-chain fill 4
-    cycles = 18 * 25 + 4 + 4                                        # 458
-    macs = 25 * (9 * 16 + 9 * 8)                                    # 5400 (= K·C·T·X, dense)
+    # cycles: 2·169 + first preload 4 (later ones hidden: every X_t ≥ 16 > 4) + chain fill 4
+    cycles = 2 * 169 + 4 + 4                                        # 346
+    macs = 169 * (16 + 8)                                           # 4056: padding not MACed
     rf_writes = 9 * 16 + 9 * 8                                      # 216 = every weight once
-    # array: 9·(25·16·2 + 4·(4·5/2)) + 9·(25·8·2 + 2·(4·5/2)) = 9·840 + 9·420
-    array = 9 * 840 + 9 * 420                                       # 11340
-    # ifmap: in-bound taps per axis Σ_r #{p: 0 ≤ p + r − 1 < 5} = 4 + 5 + 4 = 13
-    #   13·13 pixels × C 4 × G 1 × K folds 2
-    ifmap = 13 * 13 * 4 * 2                                         # 1352
-    # A = ceil(4/4)·9 = 9, O = 6·25 = 150: writes 150·9, psum reads 150·8
+    # array: 169·4·4·2 + 9·4·(4·5/2) + 169·4·2·2 + 9·2·(4·5/2) = 5768 + 2884
+    array = 5768 + 2884                                             # 8652
+    ifmap = 169 * 4 * 2                                             # × C × K folds = 1352
+    writes = 169 * 4 + 169 * 2                                      # 1014
     check(ws_cost(A, 4, 4, 4), cycles=cycles, macs=macs, rf_writes=rf_writes, array=array,
-          ifmap=ifmap, weights=216, writes=150 * 9, psum_reads=150 * 8)
+          ifmap=ifmap, weights=216, writes=writes, psum_reads=writes - 150)
 
 
 def test_small_conv_psum_in_and_single_register():
     c = ws_cost(A, 4, 4, 4, True)
-    assert c.counts.sram_psum_reads == 150 * 9                      # + O for the earlier slice
-    assert c.cycles == 458                                          # psums come from the buffer
+    assert c.counts.sram_psum_reads == 1014                         # every write reads first
+    assert c.cycles == 346                                          # psums come from the buffer
     # RF of 1 entry: no double-buffering, every pass's 4-row preload is exposed
-    assert ws_cost(A, 4, 4, 1).cycles == 18 * 25 + 18 * 4 + 4       # 526
+    assert ws_cost(A, 4, 4, 1).cycles == 2 * 169 + 18 * 4 + 4       # 414
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,37 +80,46 @@ def test_pointwise_conv():
 
 
 # ---------------------------------------------------------------------------------------------
-# C. Depthwise 3x3, G = 6 (C = K = 1), 5x5 map, pad 1, 4x4 array, RF 4.
-#    Packed: g_p = min(6, 4//1, 4//1) = 4 → packs of 4 and 2 groups, each T = 9 passes:
-#    (r_u 4, c_u 4, u 4) ×9 and (2, 2, u 2) ×9; X = 25.  At most min(N_r, N_c) = 4 PEs useful.
+# C. Depthwise 3x3, G = 6 (C = K = 1), 5x5 map, pad 1, 4x4 array, RF 4; Σ X_t = 169 (as A).
+#    The papers' naive WS: one group at a time, one PE (r_u = c_u = u = 1), T = 9 passes each.
 def test_depthwise_conv():
     w = conv(C=1, K=1, P=5, Q=5, R=3, S=3, pad=1, G=6)
-    cycles = 18 * 25 + 4 + 4                                        # 458
-    macs = 25 * (9 * 4 + 9 * 2)                                     # 1350
-    # array counts the whole r_u × c_u block (idle off-diagonal PEs pass values on too):
-    #   9·(25·16·2 + 4·10) + 9·(25·4·2 + 2·3) = 9·840 + 9·206
-    array = 9 * 840 + 9 * 206                                       # 9414
-    ifmap = 13 * 13 * 1 * 6 * 1                                     # in-bound · C · G · 1 fold
-    # packed: A = T = 9, O = 6·25 = 150
+    # 6 folds · 169 + first preload 1 + chain fill 1
     cost = ws_cost(w, 4, 4, 4)
-    check(cost, cycles=cycles, macs=macs, rf_writes=54, array=array, ifmap=ifmap, weights=54,
-          writes=150 * 9, psum_reads=150 * 8)
+    check(cost, cycles=6 * 169 + 1 + 1, macs=6 * 169, rf_writes=54,
+          array=6 * (169 * 2 + 9 * 1), ifmap=6 * 169, weights=54, writes=6 * 169,
+          psum_reads=6 * 169 - 150)
+    assert cost.active_pes == 1
+
+
+def test_depthwise_conv_packed():
+    # ws.pack_groups: g_p = min(6, 4//1, 4//1) = 4 → packs of 4 and 2 groups, block-diagonal:
+    # folds (r_u 4, c_u 4, u 4) and (2, 2, u 2), T = 9 passes each
+    w = conv(C=1, K=1, P=5, Q=5, R=3, S=3, pad=1, G=6)
+    cycles = 2 * 169 + 4 + 4                                        # 346
+    macs = 169 * (4 + 2)                                            # 1014
+    # array counts the whole r_u × c_u block (idle off-diagonal PEs pass values on too):
+    #   169·16·2 + 9·4·10 + 169·4·2 + 9·2·3 = 5768 + 1406
+    array = 5768 + 1406                                             # 7174
+    cost = ws_cost(w, 4, 4, 4, pack_groups=True)
+    check(cost, cycles=cycles, macs=macs, rf_writes=54, array=array, ifmap=169 * 6,
+          weights=54, writes=169 * 4 + 169 * 2, psum_reads=1014 - 150)
     assert cost.active_pes == 4
 
 
 # ---------------------------------------------------------------------------------------------
 # D. Stride-2 3x3 conv, pad 1, C = 2, K = 3, 9x9 input → 5x5 output, 4x4 array, RF 2.
-#    One pass per tap: (r_u 2, c_u 3, u 6) ×9; X = 25.
+#    One pass per tap: (r_u 2, c_u 3, u 6) ×9.  In-bound output rows per tap row: r=0:
+#    p·2 − 1 ∈ [0,9) → p = 1..4 (4); r=1: p = 0..4 (5); r=2: p·2 + 1 < 9 → p = 0..3 (4);
+#    Σ X_t = 13·13 = 169.
 def test_stride2_conv():
     w = conv(C=2, K=3, P=5, Q=5, R=3, S=3, stride=2, pad=1)
-    cycles = 9 * 25 + 2 + 2                                         # 229
-    macs = 25 * 6 * 9                                               # 1350
-    array = 9 * (25 * 6 * 2 + 3 * 3)                                # 2781
-    # in-bound per axis: r=0: p·2 − 1 ∈ [0,9) → p = 1..4 (4); r=1: p = 0..4 (5);
-    #   r=2: p·2 + 1 < 9 → p = 0..3 (4): Σ = 13
-    ifmap = 13 * 13 * 2                                             # × C, one K fold
+    cycles = 169 + 2 + 2                                            # 173
+    macs = 169 * 6                                                  # 1014
+    array = 169 * 6 * 2 + 9 * 3 * 3                                 # 2109
+    ifmap = 169 * 2                                                 # × C, one K fold
     check(ws_cost(w, 4, 4, 2), cycles=cycles, macs=macs, rf_writes=54, array=array,
-          ifmap=ifmap, weights=54, writes=75 * 9, psum_reads=75 * 8)
+          ifmap=ifmap, weights=54, writes=169 * 3, psum_reads=169 * 3 - 75)
 
 
 # ---------------------------------------------------------------------------------------------
