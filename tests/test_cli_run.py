@@ -122,15 +122,17 @@ def test_dataflow_override_changes_layer_dataflows(tiny):
         df = pd.read_csv(io.StringIO(ok(tiny, *SMALL, "-f", "csv", *extra)))
         return dict(zip(df["name"], df["dataflow"]))
 
-    assert set(flows("--dataflow", "os").values()) == {"os"}
+    assert set(flows("--dataflow", "os").values()) == {"os", "simd"}
     ws = flows("--dataflow", "ws")
     assert ws["conv1"] == ws["conv2"] == ws["fc"] == "ws"
-    assert ws["pool1"] == ws["gap"] == "os"          # no weights: OS whatever is asked
+    assert ws["pool1"] == ws["gap"] == "simd"        # no weights: the SIMD unit, whatever is asked
     hybrid = flows("--dataflow", "hybrid")
-    assert set(hybrid.values()) <= {"os", "ws"}
+    assert set(hybrid.values()) <= {"os", "ws", "simd"}
+    on_array = flows("--dataflow", "ws", "--set", "pooling.unit=array")
+    assert on_array["pool1"] == on_array["gap"] == "os"
     # the accelerator file's dataflow is overridden too
     assert set(flows("--accel", str(ROOT / "accelerators" / "ws_16x16.yaml"),
-                     "--dataflow", "os").values()) == {"os"}
+                     "--dataflow", "os").values()) == {"os", "simd"}
 
 
 def test_set_overrides_the_accelerator_file(tiny):

@@ -56,23 +56,24 @@ GOLDEN_ACC = Accelerator(name="golden4x4", rows=4, cols=4, rf_registers=4, spars
 #   WS step = 4 output × 4 input channels × one pixel: inputs 4·3·3 = 36 + weights 4·4·9 = 144
 #   → 180 words in; 4 words out.  prologue 100 + 180·2/32; epilogue 4·2/32.
 DRAM_R, DRAM_W = 316, 150
-# OS compute 572 cycles (test_os.py::test_small_conv); WS compute 458 (test_ws.py).
-OS_CYCLES = math.ceil(100 + 61 * 2 / 32 + 572 + 64 * 2 / 32)     # ceil(679.8) = 680
-WS_CYCLES = math.ceil(100 + 180 * 2 / 32 + 458 + 4 * 2 / 32)     # ceil(569.5) = 570
+# OS compute 512 cycles (test_os.py::test_small_conv, with preload overlap); WS compute 346
+# (test_ws.py::test_small_conv: padding is not streamed).
+OS_CYCLES = math.ceil(100 + 61 * 2 / 32 + 512 + 64 * 2 / 32)     # ceil(619.8) = 620
+WS_CYCLES = math.ceil(100 + 180 * 2 / 32 + 346 + 4 * 2 / 32)     # ceil(457.5) = 458
 # Eyeriss table: MAC 1, RF 1, array 2, buffer 6, DRAM 200 (docs/model.md §7).
 #   OS: MACs 2700; RF 2700 + 2700; array 5070; buffer reads ifmap 392 + weights 432 + drain
 #   to DRAM 150 = 974, buffer writes 150 results + 316 filled from DRAM = 466.
 OS_E = dict(energy_mac=2700, energy_rf=5400, energy_array=2 * 5070,
             energy_sram=6 * (974 + 466), energy_dram=200 * (DRAM_R + DRAM_W))
-#   WS: MACs 5400; RF 5400 + 216; array 11340; buffer reads ifmap 1352 + weights 216 + psums
-#   1200 + drain 150 = 2918, writes 1350 + 316 = 1666.
-WS_E = dict(energy_mac=5400, energy_rf=5616, energy_array=2 * 11340,
-            energy_sram=6 * (2918 + 1666), energy_dram=200 * (DRAM_R + DRAM_W))
+#   WS: MACs 4056 (169 in-bound pixel-taps × 24 PEs); RF 4056 + 216; array 8652; buffer reads
+#   ifmap 1352 + weights 216 + psums 864 + drain 150 = 2582, writes 1014 + 316 = 1330.
+WS_E = dict(energy_mac=4056, energy_rf=4272, energy_array=2 * 8652,
+            energy_sram=6 * (2582 + 1330), energy_dram=200 * (DRAM_R + DRAM_W))
 
 
 @pytest.mark.parametrize("dataflow, cycles, compute, energy", [
-    ("os", OS_CYCLES, 572, OS_E), ("ws", WS_CYCLES, 458, WS_E),
-    ("hybrid", WS_CYCLES, 458, WS_E)])             # hybrid keeps the faster: WS
+    ("os", OS_CYCLES, 512, OS_E), ("ws", WS_CYCLES, 346, WS_E),
+    ("hybrid", WS_CYCLES, 346, WS_E)])             # hybrid keeps the faster: WS
 def test_golden_layer(dataflow, cycles, compute, energy):
     res = simulate(loads_network(GOLDEN_NET), GOLDEN_ACC.with_dataflow(dataflow))
     row = res.layers.iloc[0]
@@ -84,7 +85,7 @@ def test_golden_layer(dataflow, cycles, compute, energy):
     for k, v in energy.items():
         assert row[k] == pytest.approx(v), k
     assert row["energy"] == pytest.approx(sum(energy.values()))
-    ops = 2700 if row["dataflow"] == "os" else 5400      # OS skips the zero weights
+    ops = 2700 if row["dataflow"] == "os" else 4056      # OS skips the zero weights
     assert row["utilization"] == pytest.approx(ops / (cycles * 16))
     s = res.summary
     assert s["cycles"] == cycles
@@ -130,8 +131,11 @@ def test_api_frame_and_summary():
     # the add is fused into b (its only consumer is the add): a zero-cost row (model.md §6.4)
     add = L.set_index("name").loc["add"]
     assert add["dataflow"] == "fused" and add["cycles"] == 0 and add["energy"] == 0
-    # pooling has no weights: OS even under hybrid
-    assert L.set_index("name").loc["pool", "dataflow"] == "os"
+    # pooling has no weights: the SIMD unit by default (model.md §5.1), OS on the array if asked
+    assert L.set_index("name").loc["pool", "dataflow"] == "simd"
+    on_array = simulate(loads_network(RESIDUAL_NET),
+                        Accelerator(rows=4, cols=4, pooling_unit="array")).layers
+    assert on_array.set_index("name").loc["pool", "dataflow"] == "os"
     s = res.summary
     assert s["cycles"] == L["cycles"].sum()
     assert s["macs"] == L["macs"].sum()
@@ -148,8 +152,8 @@ def test_fused_add_is_costed_in_its_producer():
     net = loads_network(RESIDUAL_NET)
     acc = Accelerator(rows=4, cols=4).with_dataflow("os")
     b = net["b"].workload
-    _, plain = map_layer(b, acc)
-    _, fused = map_layer(replace(b, residual=1), acc)
+    _, plain, _ = map_layer(b, acc)
+    _, fused, _ = map_layer(replace(b, residual=1), acc)
     assert fused.counts.dram_reads - plain.counts.dram_reads == 8 * 36
     assert fused.counts.adds == 8 * 36
     row = simulate(net, acc).layers.set_index("name").loc["b"]
@@ -201,9 +205,12 @@ def test_utilisation_and_ideal_cycles(case):
         assert 0 < r.utilization <= 1 + 1e-12, r.name
         assert r.cycles >= r.ops / acc.pes, r.name            # no more than one op per PE-cycle
         assert r.compute_cycles >= r.ops / acc.pes, r.name
-        if r.dataflow == "ws":                                 # WS performs every MAC
-            assert r.ops == r.macs
-        elif r.type in ("conv", "fc"):                         # OS skips the zero weights
+        if r.dataflow == "ws":               # WS performs every MAC but those on padding
+            assert r.ops <= r.macs
+        elif r.type in ("conv", "fc") and r.out_shape.endswith("x1x1"):
+            # OS with the neurons across the PEs: zero weights are delivered like the rest
+            assert r.ops <= r.macs
+        elif r.type in ("conv", "fc"):       # OS skips the zero weights
             assert r.ops == pytest.approx(r.macs * (1 - acc.sparsity))
     assert 0 < res.summary["utilization"] <= 1 + 1e-12
 
@@ -315,34 +322,34 @@ def test_squeezenext_pointwise_layers_faster_in_ws(sq32, sqnxt23):
     ratios = [(n.name, *_cycles(n.workload, *sq32)) for n in pointwise]
     slower_ws = [r for r in ratios if r[2] > r[1]]
     assert not slower_ws                            # no 1x1 layer is faster in OS
-    # on the array itself WS wins nearly everywhere; some stage-1 layers are DRAM-bound in both
-    # dataflows (the same traffic), so their total cycles tie
+    # on the array itself WS wins nearly everywhere; the stage-1 layers (55x55 maps, 8–64
+    # channels) and the 16-filter reductions of stage 2 are DRAM-bound in both dataflows (the
+    # same traffic), so their total cycles tie
     compute = [(map_layer(n.workload, sq32[0])[1].compute_cycles,
                 map_layer(n.workload, sq32[1])[1].compute_cycles) for n in pointwise]
     assert sum(ws < os_ for os_, ws in compute) >= 0.9 * len(compute)
-    assert sum(r[2] < r[1] for r in ratios) >= 0.75 * len(ratios)
+    for (name, os_c, ws_c), n in zip(ratios, pointwise):
+        if os_c == ws_c:
+            assert map_layer(n.workload, sq32[1])[1].stall_cycles > 0, name
+    assert sum(r[2] < r[1] for r in ratios) >= 0.6 * len(ratios)
 
 
 def test_depthwise_layers_faster_in_os(sq32):
-    # MobileNet v1: WS packs at most 32 channels block-diagonally (32 of 1024 PEs).
+    # MobileNet v1: the papers' naive WS maps one group (one channel) at a time, so a depthwise
+    # pass uses one PE of 1024, streaming every in-bound pixel of every tap: G·Σ X_t cycles.
+    # conv2_1/dw (32 channels, 112x112, 3x3 pad 1): Σ X_t = (111 + 112 + 111)² = 111,556 per
+    # channel → 32·111,556 = 3,569,792 streaming cycles alone; OS tiles the map.
     mb = load_network(ROOT / "networks" / "mobilenet_v1.yaml")
     dw = [n for n in mb.compute_nodes if n.workload is not None and n.workload.is_depthwise]
     assert len(dw) == 13
     by = {n.name: _cycles(n.workload, *sq32) for n in dw}
-    total_os = sum(o for o, _ in by.values())
-    total_ws = sum(w for _, w in by.values())
-    # Over all 13 depthwise layers OS is ≈ 1.6x faster (model: 369,345 vs 584,462 cycles;
-    # compute cycles alone ≈ 2.0x)
-    assert total_ws / total_os > 1.4
-    # on the large stride-1 maps (112, 56, 28) OS is more than 2x faster
-    for name in ("conv2_1/dw", "conv3_1/dw", "conv4_1/dw"):
-        os_c, ws_c = by[name]
-        assert ws_c / os_c > 2, name
-    # ... but not "far faster" everywhere: on the 7x7 maps the array holds 49 of 1024 output
-    # pixels and OS's per-channel preload and drain dominate, so WS wins (reported)
-    for name in ("conv5_6/dw", "conv6/dw"):
-        os_c, ws_c = by[name]
-        assert ws_c < os_c, name
+    assert by["conv2_1/dw"][1] >= 32 * 334 ** 2
+    for name, (os_c, ws_c) in by.items():        # every depthwise layer is far faster in OS
+        assert ws_c > 5 * os_c, name
+    # with ws.pack_groups (block-diagonal, up to 32 channels a pass) WS comes much closer
+    packed = replace(sq32[1], ws_pack_groups=True)
+    w = next(n.workload for n in dw if n.name == "conv2_1/dw")
+    assert map_layer(w, packed)[1].cycles * 10 < by["conv2_1/dw"][1]
 
 
 def test_per_operand_columns_add_up(sq32, sqnxt23):
