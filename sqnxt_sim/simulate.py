@@ -21,7 +21,7 @@ from .hardware.energy import EYERISS, EnergyTable
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .result import LayerResult, Result
-from .tiling import TiledCost, array_only, best_tiling
+from .tiling import TiledCost, best_tiling
 
 
 def energy_of(tc: TiledCost, e: EnergyTable) -> dict[str, float]:

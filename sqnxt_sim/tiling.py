@@ -266,13 +266,15 @@ def best_tiling(w: Workload, tmpl, acc) -> TiledCost:
     return _best(w, tmpl, acc)
 
 
-def objective(tc: TiledCost, acc=None) -> tuple[int, int]:
+def objective(tc: TiledCost, acc=None) -> tuple[int, int, int]:
     """Fastest first (as the papers choose tilings), then least DRAM traffic; or the other way
-    round when the accelerator asks for ``tiling.objective: traffic``."""
+    round when the accelerator asks for ``tiling.objective: traffic``.  Remaining ties go to
+    the fewest array cycles (a DRAM-bound layer keeps the mapping that leaves the array most
+    idle), so the choice never depends on the order candidates are visited in."""
     traffic = tc.dram_read_bytes + tc.dram_write_bytes
     if acc is not None and acc.tiling_objective == "traffic":
-        return (traffic, tc.cycles)
-    return (tc.cycles, traffic)
+        return (traffic, tc.cycles, tc.compute_cycles)
+    return (tc.cycles, traffic, tc.compute_cycles)
 
 
 def exhaustive_best(w: Workload, tmpl, acc, gran=None) -> TiledCost | None:
@@ -408,11 +410,15 @@ def _front(w: Workload, tmpl, bacc, gran) -> tuple[tuple[Tiling, int, float], ..
     arr = array_only(bacc)
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
+    # a tighter, per-candidate bound for those the vectorised one lets through (optional)
+    channel_bound = getattr(tmpl, "channel_bound", None) if w.has_weights else None
     whole_g: dict = {}
     for i in np.lexsort((cands.lower, cands.words)).tolist():
         if cands.lower[i] >= least:
             continue
         t = cands.tilings(i)
+        if channel_bound is not None and channel_bound(w, arr, t.G, t.K, t.C) >= least:
+            continue
         if not w.has_weights and t.G < w.G:
             # Weightless channels are independent: cutting G never saves array cycles (passes
             # of packed channels only round up more), so the same map tiles with every channel
@@ -450,6 +456,8 @@ def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
         rest = max(0.0, words * wb - (first_in + last_out) * wb) / bw
         cycles = ceil(prologue + max(compute, rest) + epilogue - 1e-9)
         traffic = words * wb
-        return (traffic, cycles) if acc.tiling_objective == "traffic" else (cycles, traffic)
+        if acc.tiling_objective == "traffic":
+            return (traffic, cycles, compute)
+        return (cycles, traffic, compute)
 
     return evaluate(w, tmpl, acc, min(front, key=key)[0])

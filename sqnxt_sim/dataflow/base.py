@@ -8,7 +8,7 @@ global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -170,3 +170,41 @@ def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
 def rows_needed(out: int, stride: int, kernel: int, size: int) -> int:
     """Input rows a tile of ``out`` output rows holds at most (padding ignored)."""
     return min(size, (out - 1) * min(stride, kernel) + kernel)
+
+
+def channel_tiles_bound(w: Workload, tmpl, acc, g: int, k: int, c: int) -> int:
+    """The template's array cycles of ``w`` cut into (group, filter, channel) buffer tiles of
+    g × k × c, each spanning the whole output map; later input-channel slices bring their
+    partial sums back.  For a template whose cost only grows when the map is cut into row and
+    column tiles (more tile rows, more column tiles, fewer pixels to hide a preload behind),
+    this bounds the array cycles of every tiling with those channel tiles — exactly when P and
+    Q are whole.  The tiling search asks for it only for candidates that survive the cheaper
+    vectorised ``compute_bound``."""
+    return _channel_tiles_cycles(w, tmpl, acc, g, k, c)
+
+
+@lru_cache(maxsize=262144)
+def _channel_tiles_cycles(w: Workload, tmpl, acc, g: int, k: int, c: int) -> int:
+    n_c = -(-w.C // c)
+    edge = w.C - (n_c - 1) * c
+    total = 0
+    for gs, gn in _edge_runs(w.G, g):
+        for ks, kn in _edge_runs(w.K, k):
+            def cost(cs, psum_in, gs=gs, ks=ks):
+                return tmpl.cost(_channel_tile(w, gs, ks, cs), acc, psum_in).cycles
+            if n_c == 1:
+                per = cost(w.C, False)
+            else:
+                per = cost(c, False) + (n_c - 2) * cost(c, True) + cost(edge, True)
+            total += gn * kn * per
+    return total
+
+
+@lru_cache(maxsize=262144)
+def _channel_tile(w: Workload, g: int, k: int, c: int) -> Workload:
+    return replace(w, G=g, K=k, C=c, residual=0)
+
+
+def _edge_runs(total: int, size: int) -> list[tuple[int, int]]:
+    full, rem = divmod(total, size)
+    return [(s, n) for s, n in ((size, full), (rem, 1 if rem else 0)) if n]

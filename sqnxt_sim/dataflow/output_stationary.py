@@ -23,7 +23,15 @@ from __future__ import annotations
 from functools import lru_cache
 from math import ceil
 
-from .base import ArrayCost, Counts, Granularity, footprint, inbound, register
+from .base import (
+    ArrayCost,
+    Counts,
+    Granularity,
+    channel_tiles_bound,
+    footprint,
+    inbound,
+    register,
+)
 from .workload import Kind, Workload
 
 
@@ -223,20 +231,14 @@ class OutputStationary:
             # Cutting K only adds chunks and rows (Σ ceil(k/N_c) ≥ ceil(K/N_c)); every later
             # input-channel slice refills each chunk's partial sums, one row per cycle.
             return untiled + (trips["C"] - 1) * w.G * -(-w.K // acc.cols)
-        # Tiling only adds to the untiled layer's cycles (partial tiles, more filter groups;
-        # with overlap, max(b, t) terms only grow when split), and every input-channel slice
-        # after the first refills each PE's f partial sums:
+        # Tiling only adds to the untiled layer's cycles (more tile rows and column tiles, more
+        # filter groups; with overlap each unit's max(b, t_r) only grows when split), and
+        # every input-channel slice after the first refills each PE's f partial sums:
         # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c).
         n_qt = -(-w.Q // acc.cols)
-        bound = untiled + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
-        if not acc.os_preload_overlap:
-            # A filter tile that does not fill the RF adds filter groups, and each group
-            # preloads every channel of every tile row again: C·φ·P·ceil(Q/N_c) cycles per
-            # group and group (with overlap those preloads may hide behind broadcasts).
-            F = acc.rf_registers
-            k, n_k = sizes["K"], trips["K"]
-            edge = w.K - (n_k - 1) * k
-            groups = (n_k - 1) * -(-k // F) + -(-edge // F)
-            phases = min(w.stride_h, w.R) * min(w.stride_w, w.S)
-            bound = bound + (groups - -(-w.K // F)) * w.G * w.C * phases * w.P * n_qt
-        return bound
+        return untiled + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
+
+    def channel_bound(self, w: Workload, acc, g: int, k: int, c: int) -> int:
+        # more tile rows or column tiles only add preloads, broadcasts and drains (a unit's
+        # max(b, t_r) is superadditive in t_r), so the map may be taken whole (§6.1)
+        return channel_tiles_bound(w, self, acc, g, k, c)

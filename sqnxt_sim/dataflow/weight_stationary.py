@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .base import ArrayCost, Counts, Granularity, inbound, register
+from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
 from .workload import Kind, Workload
 
 
@@ -104,23 +104,6 @@ def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
     return ArrayCost(int(cycles), counts, active)
 
 
-def _classes(total: int, size, trips):
-    """The full tiles and the edge tile along one dimension, as (size, count) array pairs."""
-    edge = total - (trips - 1) * size
-    return ((size, trips - 1), (edge, np.ones_like(trips)))
-
-
-def _folds_of(g, c, k, acc):
-    """Folds of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
-    if acc.ws_pack_groups:
-        packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
-        pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
-        packed = pack > 1
-        return np.where(packed, -(-g // np.maximum(pack, 1)),
-                        g * -(-c // acc.rows) * -(-k // acc.cols))
-    return g * -(-c // acc.rows) * -(-k // acc.cols)
-
-
 @register("ws")
 class WeightStationary:
     def supports(self, w: Workload) -> bool:
@@ -143,10 +126,10 @@ class WeightStationary:
 
     def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
         # The streaming cycles are exact for any tiling: Σ over the (group, filter, channel)
-        # tiles of their folds × the in-bound pixels of all taps (P and Q tiles split those
-        # pixels without changing their total).  On top, every buffer tile exposes its first
-        # weight preload and drains its adder chains, each at least the rows its smallest
-        # channel tile uses (one group's channels at least, at most N_r).
+        # tiles of their folds × the in-bound pixels of all taps (row and column tiles split
+        # those pixels without changing their total).  On top, every buffer tile exposes its
+        # first weight preload and drains its adder chains, each at least the rows its
+        # smallest channel tile uses (one, at most N_r).
         streaming = 0
         for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
             for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
@@ -156,3 +139,24 @@ class WeightStationary:
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
         edge_c = (w.C - (trips["C"] - 1) * sizes["C"]).clip(max=acc.rows)
         return streaming + 2 * tiles * edge_c
+
+    def channel_bound(self, w: Workload, acc, g: int, k: int, c: int) -> int:
+        # row and column tiles keep the streamed total, give each pass fewer pixels to hide
+        # the next preload behind and add a first preload and a drain per tile (§6.1)
+        return channel_tiles_bound(w, self, acc, g, k, c)
+
+
+def _classes(total: int, size, trips):
+    """The full tiles and the edge tile along one dimension, as (size, count) array pairs."""
+    edge = total - (trips - 1) * size
+    return ((size, trips - 1), (edge, np.ones_like(trips)))
+
+
+def _folds_of(g, c, k, acc):
+    """Folds of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
+    if acc.ws_pack_groups:
+        packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
+        pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
+        return np.where(pack > 1, -(-g // np.maximum(pack, 1)),
+                        g * -(-c // acc.rows) * -(-k // acc.cols))
+    return g * -(-c // acc.rows) * -(-k // acc.cols)

@@ -1,7 +1,8 @@
 """Cross-check sqnxt_sim.dataflow.systolic (scalesim_compat=True) against SCALE-Sim 3.0.0 itself.
 
 SCALE-Sim lives in its own virtual environment (it needs numpy<2); nothing is installed here.
-Its interpreter is $SQNXT_SCALESIM_PYTHON, default ${XDG_CACHE_HOME:-~/.cache}/sqnxt-sim/scalesim-venv/bin/python;
+Its interpreter is $SQNXT_SCALESIM_PYTHON, default
+${XDG_CACHE_HOME:-~/.cache}/sqnxt-sim/scalesim-venv/bin/python;
 .ci/run creates it, or by hand:
 
     python3 -m venv ~/.cache/sqnxt-sim/scalesim-venv

@@ -193,7 +193,6 @@ def walk_os(w: Workload, rows: int, cols: int, rf: int, sparsity: float, psum_in
     keep = 1 - Fraction(str(sparsity)) if conv else Fraction(1)
     F = rf if conv else 1
     phases = [[(0, 0)]] if eltwise else _phases(w)
-    T = 1 if eltwise else w.R * w.S
     t = Tally()
     for _g in box.g:
         for prow in _chunks(box.p, rows):                      # tile rows
