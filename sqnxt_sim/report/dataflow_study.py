@@ -258,9 +258,10 @@ def statements(study: paper.Study, layers: pd.DataFrame,
                          f"{k} of {len(f)} first convs faster in OS ({on})", k == len(f)))
     o = by[ONE_BY_ONE]
     k = int((o["ws_over_os"] < 1).sum())
+    ties = int((o["ws_over_os"] == 1).sum())
     out.append(Statement("1×1 layers are faster in WS on the large majority (≥ 75 %)",
                          f"{k} of {len(o)} 1×1 layers ({100 * k / max(len(o), 1):.0f} %) "
-                         "faster in WS",
+                         f"faster in WS, {ties} equal in both",
                          len(o) > 0 and k >= 0.75 * len(o)))
     d = by[DEPTHWISE]
     k = int((d["ws_over_os"] > 1).sum())
@@ -270,7 +271,7 @@ def statements(study: paper.Study, layers: pd.DataFrame,
     off = (c["ws_over_os"] - 1).abs()
     worst = c.loc[off.idxmax()] if len(c) else None
     out.append(Statement(
-        "FC layers take within 5 % the same time in OS and WS",
+        "FC layers take the same time in OS and WS, within 5 %",
         f"{int((off <= 0.05).sum())} of {len(c)} FC layers within 5 %; furthest: "
         f"{worst['network']}: {worst['name']} at WS ÷ OS = {worst['ws_over_os']:.2f}"
         if worst is not None else "no FC layer", bool((off <= 0.05).all())))
@@ -501,9 +502,10 @@ def sections(study: paper.Study, number: int = 4) -> Sections:
     md.append(ratios_markdown(ratios))
     md.append("### The papers' qualitative statements, measured\n")
     md.append(_statements_markdown(said))
-    md.append("`tests/test_dataflow_study.py` checks each of these independently of this "
-              "module; those that the model does not reproduce are marked there as expected "
-              "failures naming the mechanism of issue 9 responsible.\n")
+    md.append("`tests/test_dataflow_study.py` checks each of these on its own simulations, "
+              "independently of the report's code; those that the model does not reproduce "
+              "are marked there as expected failures naming the mechanism of issue 9 "
+              "responsible.\n")
 
     # clock sensitivity ---------------------------------------------------------------------
     acc = study.accelerator()
