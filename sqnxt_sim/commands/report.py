@@ -86,7 +86,9 @@ def report(out_dir: str, root: str | None, no_figures: bool) -> None:
 
     Runs the bundled SqueezeNext v1–v5, SqueezeNet v1.0/v1.1, AlexNet and MobileNet v1 networks
     on accelerators/squeezelerator_32x32.yaml (and 16x16 for the comparison), evaluates the
-    papers' claims (SPEC §1) against fixed tolerances, and writes OUT_DIR/README.md,
+    papers' claims (SPEC §1) against fixed tolerances, compares the hybrid with OS-only and
+    WS-only on seven networks and both arrays (the dataflow study) and repeats the claims and that
+    study at 1 GHz (clock sensitivity), and writes OUT_DIR/README.md,
     OUT_DIR/results.csv and OUT_DIR/figures/ (PNG and SVG). The output is byte-for-byte
     deterministic. See docs/report.md.
     """

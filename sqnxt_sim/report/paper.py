@@ -498,23 +498,37 @@ class Study:
             self._nets[stem] = load_network(self.root / self.network_path(stem))
         return self._nets[stem]
 
-    def accelerator(self, path: str | None = None, dataflow: str | None = None):
+    def accelerator(self, path: str | None = None, dataflow: str | None = None,
+                    overrides: Mapping | None = None):
+        """The accelerator file at ``path`` with its dataflow and any other fields (dotted
+        keys, e.g. ``{"clock_mhz": 1000}``) overridden; loaded once per distinct request."""
         from ..hardware.accelerator import load_accelerator
-        key = (path or self.accel_path, dataflow)
+        extra = tuple(sorted((overrides or {}).items()))
+        key = (path or self.accel_path, dataflow, extra)
         if key not in self._accs:
-            self._accs[key] = load_accelerator(self.root / key[0],
-                                               {"dataflow": dataflow} if dataflow else None)
+            sets = dict(extra)
+            if dataflow:
+                sets["dataflow"] = dataflow
+            self._accs[key] = load_accelerator(self.root / key[0], sets or None)
         return self._accs[key]
 
-    def run(self, stem: str, accel: str | None = None, dataflow: str | None = None):
+    def run(self, stem: str, accel: str | None = None, dataflow: str | None = None,
+            overrides: Mapping | None = None):
         from ..simulate import simulate
-        key = (stem, accel or self.accel_path, dataflow)
+        extra = tuple(sorted((overrides or {}).items()))
+        key = (stem, accel or self.accel_path, dataflow, extra)
         if key not in self._runs:
-            self._runs[key] = simulate(self.network(stem), self.accelerator(accel, dataflow))
+            self._runs[key] = simulate(self.network(stem),
+                                       self.accelerator(accel, dataflow, overrides))
         return self._runs[key]
 
-    def results(self, stems: Sequence[str], accel: str | None = None) -> dict:
-        return {s: self.run(s, accel) for s in stems}
+    def results(self, stems: Sequence[str], accel: str | None = None,
+                overrides: Mapping | None = None) -> dict:
+        return {s: self.run(s, accel, overrides=overrides) for s in stems}
+
+    def bundled_networks(self) -> list[str]:
+        """The file stem of every network in ``networks/``, sorted."""
+        return sorted(p.stem for p in (self.root / "networks").glob("*.yaml"))
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -733,6 +747,10 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
                       "Time (ms) and energy per inference of every network on both array "
                       "sizes."))
     md.append("All per-network totals are also in [results.csv](results.csv).\n")
+
+    # (d) the dataflow study and (e) clock sensitivity (report/dataflow_study.py) -------------
+    from . import dataflow_study
+    md.append(dataflow_study.sections(study, number=4).markdown)
     text = "\n".join(md).rstrip() + "\n"
     csv = pd.DataFrame(csv_rows).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     return Report(text, figs, csv, claim_results)
