@@ -141,9 +141,6 @@ def test_1x1_layers_are_faster_in_ws_on_the_large_majority():
     assert faster >= 0.75 * len(ones), f"{faster} of {len(ones)}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 mechanism 2: WS packs depthwise groups "
-                   "block-diagonally, so 3 of MobileNet's 13 depthwise layers (14×14 and 7×7 "
-                   "maps) are faster in WS (WS ÷ OS down to 0.39)")
 def test_every_depthwise_layer_is_faster_in_os():
     dws = layers_of_type(ds.DEPTHWISE)
     assert dws
@@ -151,8 +148,6 @@ def test_every_depthwise_layer_is_faster_in_os():
     assert not slower
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 mechanism 1: FC in OS runs on one PE, so every "
-                   "FC layer is about 10× slower in OS than in WS (WS ÷ OS 0.09–0.10)")
 def test_fc_layers_take_about_the_same_time_in_os_and_ws():
     fcs = layers_of_type(ds.FC)
     assert len(fcs) >= 15
@@ -161,9 +156,6 @@ def test_fc_layers_take_about_the_same_time_in_os_and_ws():
     assert not off
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 mechanism 2: WS packs depthwise groups, so "
-                   "MobileNet's depthwise layers take 0.82× (32×32) and 0.51× (16×16) the WS "
-                   "time of its pointwise layers instead of longer")
 @pytest.mark.parametrize("accel", [ARRAY_32, ARRAY_16])
 def test_mobilenet_ws_depthwise_take_longer_than_all_pointwise(accel):
     kinds = ds.layer_types(net("mobilenet_v1"))
@@ -190,8 +182,6 @@ def test_squeezenet_16_hybrid_runs_every_1x1_layer_in_ws():
     assert {n: flows[n] for n in ones} == dict.fromkeys(ones, "ws")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 mechanism 4: OS preload and write-back are both "
-                   "fully exposed, so WS wins every expand3x3 on 16×16 by 0.3–7 % (0 of 8 in OS)")
 def test_squeezenet_16_hybrid_runs_most_expand3x3_in_os():
     flows = squeezenet_16_hybrid()
     e3 = [n for n in flows if n.endswith("expand3x3")]
@@ -204,10 +194,6 @@ def gain_over_best(stem: str, accel: str) -> float:
     return min(c["os"], c["ws"]) / c["hybrid"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 mechanism 1: FC in OS runs on one PE, so OS-only "
-                   "AlexNet is 6.6× slower than the hybrid and its gain over the better single "
-                   "dataflow (WS) is 1.29×, above Tiny Darknet's 1.15× and SqueezeNet v1.1's "
-                   "1.18×; with OS FC as fast as WS FC it would be 1.02×")
 def test_alexnet_gains_least_from_the_hybrid():
     # The papers' hybrid-vs-single table is the 16×16 array: its SqueezeNet v1.0 row has the
     # totals of their 16×16 per-layer chart (SPEC §1).
