@@ -3,19 +3,22 @@
 Spatial unrolling: PE (i, j) owns output pixel (p0 + i, q0 + j) of an output tile of at most
 rows × cols pixels.  Stays in the PE: partial sums, for up to ``rf.registers`` filters at once.
 
-Per (output tile, group of f ≤ RF filters, input channel):
-* preload — the channel's input block is pushed in through the top row, one array row per
-  cycle (tile-rows cycles).  A stride-s convolution is run as its polyphase components
-  (min(s, R)·min(s, S) stride-1 problems), each preloaded separately, because a one-step mesh
-  shift moves an input by one pixel while PEs sit s pixels apart;
-* compute — the stream buffer broadcasts the f × R × S weights of the channel one per cycle,
-  skipping zero weights (fraction ``sparsity``); between taps every PE passes its input to its
-  neighbour (mesh shift, overlapped with the broadcasts);
+Per (output tile, group of f ≤ RF filters) the work is a sequence of (input channel, phase)
+units.  A stride-s convolution is run as its polyphase components (min(s, R)·min(s, S) stride-1
+problems), each preloaded separately, because a one-step mesh shift moves an input by one pixel
+while PEs sit s pixels apart.  Per unit:
+* preload — the unit's input block is pushed in through the top row, one array row per cycle
+  (tile-rows cycles).  With ``os.preload_overlap`` a shadow input register per PE takes the next
+  unit's block while the current unit computes, so only a tile's first preload is exposed;
+* compute — the stream buffer broadcasts the unit's f × T_u weights one per cycle, skipping zero
+  weights (fraction ``sparsity``, rounded up per unit); between taps every PE passes its input to
+  its neighbour (mesh shift, overlapped with the broadcasts);
 then, per (output tile, filter group), write-back: each PE drains its f results down its column
-and out through the bottom row, one value per column per cycle (f × tile-rows cycles).
+and out through the bottom row, one value per column per cycle (f × tile-rows cycles, exposed).
 
-Pooling runs the same way with its window as the "taps" and nothing to skip; element-wise add
-preloads each operand and adds in place.  Padding is generated at the array edge, never read.
+A layer whose output map is 1×1 (FC) puts one output neuron on each PE instead (§3.2).  Pooling
+on the array runs the same way with its window as the "taps" and nothing to skip; element-wise
+add preloads each operand and adds in place.  Padding is generated at the array edge, never read.
 """
 
 from __future__ import annotations

@@ -54,7 +54,11 @@ def result_table(result) -> str:
     s = result.summary
     e = L["energy"].where(L["energy"] > 0, 1.0)
     df = pd.DataFrame({
-        "name": L["name"], "type": L["type"], "flow": L["dataflow"], "out": L["out_shape"],
+        "name": L["name"], "type": L["type"],
+        # a near-tie (docs/model.md §8) is marked: the other dataflow is as fast but not as cheap
+        "flow": L["dataflow"] + (L["near_tie"] == True).map({True: "~", False: ""})  # noqa: E712
+        if "near_tie" in L else L["dataflow"],
+        "out": L["out_shape"],
         "MACs": L["macs"], "cycles": L["cycles"],
         "stall": (L["stall_cycles"] / L["cycles"].where(L["cycles"] > 0, 1)).map(_pct),
         "util": L["utilization"].map(_pct), "energy": L["energy"],
@@ -69,13 +73,16 @@ def result_table(result) -> str:
     acc = result.accelerator
     unit = "MAC-normalised units" + (f" ({s['energy_pj'] / 1e6:.4g} µJ)" if "energy_pj" in s
                                      else "")
-    flows = ", ".join(f"{s[k]} {k[7:].upper()}" for k in ("layers_os", "layers_ws", "layers_is")
-                      if k in s)
+    flows = ", ".join(f"{s[k]} {k[7:].upper()}" for k in ("layers_os", "layers_ws", "layers_is",
+                                                          "layers_simd") if k in s)
     fused = sum(1 for r in result.records if r.dataflow == "fused")
     if fused:
         flows += f", {fused} adds fused into their producer"
     if s.get("layers_skipped"):
         flows += f", {s['layers_skipped']} skipped (not modelled by this template)"
+    if s.get("layers_near_tie"):
+        flows += (f"; {s['layers_near_tie']} near-ties marked ~ (the other dataflow within "
+                  f"{acc.hybrid_near_tie:.0%} of the cycles, energy differing by over 20 %)")
     foot = [
         "",
         f"{result.network} on {acc.name} ({acc.rows}x{acc.cols} PEs, {acc.template} "
