@@ -458,6 +458,25 @@ def _clock_gains_markdown(base: Sequence[HybridGain], alt: Sequence[HybridGain])
     return "\n".join(out) + "\n"
 
 
+def _objective_markdown(study: paper.Study) -> str:
+    rows = ["| Network | Array | near-ties | time-first ms | energy-first ms | time-first "
+            "energy | energy-first energy | energy-first saving vs OS | vs WS |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for stem in STUDY_NETWORKS:
+        for accel in STUDY_ARRAYS:
+            t = run(study, stem, accel, "hybrid")
+            e = study.run(stem, accel, None, {"hybrid.objective": "energy"})
+            os_e = run(study, stem, accel, "os").summary["energy"]
+            ws_e = run(study, stem, accel, "ws").summary["energy"]
+            ts, es = t.summary, e.summary
+            rows.append(
+                f"| {t.network} | {array_label(t.accelerator)} | "
+                f"{ts.get('layers_near_tie', 0)} | {ts['time_ms']:.3f} | {es['time_ms']:.3f} | "
+                f"{ts['energy']:.4g} | {es['energy']:.4g} | "
+                f"{_s(1 - es['energy'] / os_e)} | {_s(1 - es['energy'] / ws_e)} |")
+    return "\n".join(rows) + "\n"
+
+
 @dataclass(frozen=True)
 class Sections:
     markdown: str
@@ -503,9 +522,16 @@ def sections(study: paper.Study, number: int = 4) -> Sections:
     md.append("### The papers' qualitative statements, measured\n")
     md.append(_statements_markdown(said))
     md.append("`tests/test_dataflow_study.py` checks each of these on its own simulations, "
-              "independently of the report's code; those that the model does not reproduce "
-              "are marked there as expected failures naming the mechanism of issue 9 "
-              "responsible.\n")
+              "independently of the report's code; a statement the model does not reproduce "
+              "is marked there as an expected failure with the reason.\n")
+    md.append("### Near-ties, and a hybrid that chooses by energy\n")
+    md.append(
+        "The papers' hybrid keeps the faster dataflow per layer. A *near-tie* is a layer whose "
+        "two dataflows' cycles differ by at most 5 % while their energies differ by more than "
+        "20 % (docs/model.md §8; `near_tie` in the per-layer output). The same networks with "
+        "`hybrid.objective: energy` (per layer the lower energy, ties to the faster) show what "
+        "the time-first rule costs in energy and what an energy-first rule costs in time.\n")
+    md.append(_objective_markdown(study))
 
     # clock sensitivity ---------------------------------------------------------------------
     acc = study.accelerator()
