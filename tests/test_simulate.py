@@ -363,3 +363,48 @@ def test_per_operand_columns_add_up(sq32, sqnxt23):
         by_array = r.sram_ifmap_reads + r.sram_weight_reads + r.sram_psum_reads
         assert by_array <= r.sram_reads + 1e-6, r.name
         assert r.dram_ifmap_bytes > 0 and (r.dram_weight_bytes > 0) == (r.params > 0), r.name
+
+
+# ---------------------------------------------------------------------------------------------
+# The hybrid's rule (docs/model.md §8) on the golden layer, by hand.  Eyeriss energies:
+#   OS: 2700 + 5400 + 2·5070 + 6·(974 + 466) + 200·466 = 120,080
+#   WS: 4056 + 4272 + 2·8652 + 6·(2582 + 1330) + 200·466 = 142,304
+OS_TOTAL = 2700 + 5400 + 2 * 5070 + 6 * (974 + 466) + 200 * 466
+WS_TOTAL = 4056 + 4272 + 2 * 8652 + 6 * (2582 + 1330) + 200 * 466
+
+
+@pytest.mark.parametrize("objective, flow", [
+    ("time", "ws"),        # 458 < 620 cycles
+    ("energy", "os"),      # 120,080 < 142,304
+    # energy × cycles: OS 120,080·620 = 74.4 M, WS 142,304·458 = 65.2 M
+    ("edp", "ws"),
+])
+def test_hybrid_objective_on_the_golden_layer(objective, flow):
+    acc = replace(GOLDEN_ACC, hybrid_objective=objective)
+    row = simulate(loads_network(GOLDEN_NET), acc).records[0]
+    assert row.dataflow == flow
+    assert (row.os_cycles, row.ws_cycles) == (OS_CYCLES, WS_CYCLES)
+    assert row.os_energy == pytest.approx(OS_TOTAL)
+    assert row.ws_energy == pytest.approx(WS_TOTAL)
+    assert row.near_tie is False          # 35 % apart in cycles: no near-tie at 5 %
+
+
+def test_near_tie_flag():
+    # Without DRAM energy the two differ by 26,880 (OS) vs 49,104 (WS): 1.83× > 1.2; their
+    # cycles 620 vs 458 are (620 − 458)/458 = 35 % apart, a near-tie under a 40 % margin only.
+    energy = {"preset": "eyeriss", "dram": 0.0}
+    net = loads_network(GOLDEN_NET)
+    for margin, flagged in ((0.40, True), (0.30, False)):
+        acc = load_accelerator(None, {"pe_array.rows": 4, "pe_array.cols": 4,
+                                      "rf.registers": 4, "sparsity": 0.5, "energy": energy,
+                                      "hybrid.near_tie": margin})
+        res = simulate(net, acc)
+        row = res.records[0]
+        assert (row.os_energy, row.ws_energy) == (pytest.approx(26880), pytest.approx(49104))
+        assert row.near_tie is flagged
+        assert res.summary.get("layers_near_tie", 0) == (1 if flagged else 0)
+
+
+def test_single_dataflow_rows_carry_no_alternative():
+    row = simulate(loads_network(GOLDEN_NET), GOLDEN_ACC.with_dataflow("os")).records[0]
+    assert (row.os_cycles, row.ws_cycles, row.near_tie) == (None, None, None)
