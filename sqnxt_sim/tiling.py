@@ -19,8 +19,8 @@ The search is one ``min(candidates, key=objective)``: fastest first, then least 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import permutations, product
 from math import ceil
@@ -30,6 +30,8 @@ import numpy as np
 from .dataflow.base import ArrayCost, Counts, Granularity, footprint, rows_needed
 from .dataflow.workload import Kind, Workload
 from .errors import MappingError
+from .hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
+from .operands import Operand
 
 LOOPS = ("K", "C", "P", "Q")
 RELEVANT = {"ifmap": {"C", "P", "Q"}, "weight": {"K", "C"}, "ofmap": {"K", "P", "Q"}}
@@ -61,7 +63,7 @@ class TiledCost:
     counts: Counts                  # array counts + DRAM and buffer fill/drain
     dram_read_bytes: int
     dram_write_bytes: int
-    dram_operand_words: tuple[float, float, float] = (0.0, 0.0, 0.0)  # ifmap, weight, psum
+    dram_operand_words: Mapping[Operand, float] = field(default_factory=dict)  # words read
 
     @property
     def stall_cycles(self) -> int:
@@ -156,8 +158,10 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
 
 
 @lru_cache(maxsize=262144)
-def array_cost(w: Workload, tmpl, acc, g: int, k: int, c: int, p: int, q: int) -> ArrayCost:
-    """Σ over the buffer tiles of the template's cost (identical tiles counted once)."""
+def array_cost(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int, p: int, q: int
+               ) -> ArrayCost:
+    """Σ over the buffer tiles of the template's cost (identical tiles counted once); ``array``
+    is the template's key (``tmpl.key``), so equal keys share the result."""
     cycles = active = 0
     total = [0.0] * len(Counts().values())
     rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
@@ -178,56 +182,51 @@ def array_cost(w: Workload, tmpl, acc, g: int, k: int, c: int, p: int, q: int) -
                     tile = _tile(w, gs, ks, cs, rows, cols)
                     mult = rcount * qcount * gn * kn
                     if i == 0:   # the first input-channel slice starts from zero
-                        add(tmpl.cost(tile, acc, False), mult)
+                        add(tmpl.cost(tile, array, False), mult)
                         cn -= 1
                     if cn > 0:   # later slices bring the partial sums back first
-                        add(tmpl.cost(tile, acc, True), mult * cn)
+                        add(tmpl.cost(tile, array, True), mult * cn)
     return ArrayCost(cycles, Counts(*total), active)
 
 
-def array_only(acc):
-    """The accelerator with every field the array cost cannot depend on (buffer, DRAM, clock,
-    energy, name) set to defaults, so array costs are shared across such design points."""
-    return _array_only(acc.rows, acc.cols, acc.rf_registers, acc.sparsity, acc.template,
-                       acc.dataflow, acc.scalesim_compat, acc.os_preload_overlap,
-                       acc.os_fc_across_pes, acc.ws_pack_groups, acc.simd_lanes)
+def evaluate(w: Workload, tmpl, acc: Accelerator, t: Tiling) -> TiledCost:
+    """Cost of workload ``w`` under tiling ``t`` on ``acc``."""
+    return _evaluate(w, tmpl, acc.array, acc.buffer, acc.dram, t)
 
 
-@lru_cache(maxsize=1024)
-def _array_only(rows, cols, rf, sparsity, template, dataflow, compat, overlap, fc_across,
-                pack_groups, simd_lanes):
-    from .hardware.accelerator import Accelerator
-    return Accelerator(rows=rows, cols=cols, rf_registers=rf, sparsity=sparsity,
-                       template=template, dataflow=dataflow, scalesim_compat=compat,
-                       os_preload_overlap=overlap, os_fc_across_pes=fc_across,
-                       ws_pack_groups=pack_groups, simd_lanes=simd_lanes)
+def layer_time(array_cycles: float, words: float, first_in: int, last_out: int,
+               buffer: BufferSpec, dram: DramSpec) -> int:
+    """docs/model.md §6.3: the latency and the first step's inputs exposed, the rest of the
+    traffic overlapped with the array's cycles, the last step's outputs exposed."""
+    wb, bw = buffer.word_bytes, dram.bytes_per_cycle
+    prologue = dram.latency_cycles + first_in * wb / bw
+    rest = max(0.0, (words - first_in - last_out) * wb) / bw
+    return ceil(prologue + max(array_cycles, rest) + last_out * wb / bw - 1e-9)
 
 
-def evaluate(w: Workload, tmpl, acc, t: Tiling) -> TiledCost:
+def _evaluate(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec,
+              t: Tiling) -> TiledCost:
     """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
-    array = array_cost(w, tmpl, array_only(acc), t.G, t.K, t.C, t.P, t.Q)
+    cost = array_cost(w, tmpl, tmpl.key(array), t.G, t.K, t.C, t.P, t.Q)
     ifm, wts, psum_r, out_w = dram_words(w, t)
     reads = ifm + wts + psum_r
-    wb = acc.word_bytes
-    bw = acc.dram_bytes_per_cycle
-    first_in, last_out = exposed_words(w, tmpl, acc)
-    total = (reads + out_w) * wb
-    prologue = acc.dram_latency_cycles + first_in * wb / bw
-    rest = max(0.0, total - (first_in + last_out) * wb) / bw
-    cycles = ceil(prologue + max(array.cycles, rest) + last_out * wb / bw - 1e-9)
+    wb = buffer.word_bytes
+    first_in, last_out = exposed_words(w, tmpl, array)
+    cycles = layer_time(cost.cycles, reads + out_w, first_in, last_out, buffer, dram)
     fused = w.residual * w.ofmap_elems
-    counts = array.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
-                                   dram_writes=out_w, sram_fill_writes=reads,
-                                   sram_drain_reads=out_w)
-    return TiledCost(t, cycles, array.cycles, array, counts, int(round(reads * wb)),
-                     int(round(out_w * wb)), (ifm, wts, psum_r))
+    counts = cost.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
+                                  dram_writes=out_w, sram_fill_writes=reads,
+                                  sram_drain_reads=out_w)
+    return TiledCost(t, cycles, cost.cycles, cost, counts, int(round(reads * wb)),
+                     int(round(out_w * wb)),
+                     {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
 
 
-def exposed_words(w: Workload, tmpl, acc) -> tuple[int, int]:
+def exposed_words(w: Workload, tmpl, array: ArraySpec) -> tuple[int, int]:
     """Words that cannot overlap compute: the inputs and weights of the first array step and
     the outputs of the last (docs/model.md §6.3).  The DMA streams at the array's step, whatever
     the buffer tiling, so these do not depend on the tiling."""
-    gran = tmpl.granularity(w, acc)
+    gran = tmpl.granularity(w, array)
     k, c, p, q = (min(gran.K, w.K), min(gran.C, w.C), min(gran.P, w.P), min(gran.Q, w.Q))
     out = k * p * q
     return working_set(w, 1, k, c, p, q) - out * (1 + w.residual), out
@@ -237,13 +236,13 @@ def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool
     return 2 * working_set(w, g, k, c, p, q) <= cap
 
 
-def candidates(w: Workload, tmpl, acc, gran):
+def candidates(w: Workload, tmpl, buffer: BufferSpec, gran):
     """Tilings that fit the buffer twice over (the untiled layer among them when it fits, so a
     bigger buffer only adds candidates).  A tile that can grow along Q without overflowing is
     never worse for a layer with weights (fewer refetches, fewer per-tile overheads, the same
     exposed transfers), so for each (G, K, C, P) only the widest fitting Q is kept; every order
     of the tiled loops is tried."""
-    cap = acc.buffer_words
+    cap = buffer.words
     q_sizes = _sizes(w.Q, gran.Q, True)
     for g, k, c, p in product(_sizes(w.G, 1), _sizes(w.K, gran.K, True),
                               _sizes(w.C, gran.C, True), _sizes(w.P, gran.P, True)):
@@ -262,39 +261,42 @@ def _orders(w: Workload, g: int, k: int, c: int, p: int, q: int):
         yield Tiling(g, k, c, p, q, tuple(order))
 
 
-def best_tiling(w: Workload, tmpl, acc) -> TiledCost:
-    return _best(w, tmpl, acc)
+def best_tiling(w: Workload, tmpl, acc: Accelerator) -> TiledCost:
+    """The best tiling of ``w`` for template ``tmpl`` on ``acc`` (cached by the parts it reads:
+    the template's key of the array, the buffer and the DRAM)."""
+    return _best(w, tmpl, tmpl.key(acc.array), acc.buffer, acc.dram)
 
 
-def objective(tc: TiledCost, acc=None) -> tuple[int, int, int]:
+def objective(tc: TiledCost, buffer: BufferSpec | None = None) -> tuple[int, int, int]:
     """Fastest first (as the papers choose tilings), then least DRAM traffic; or the other way
     round when the accelerator asks for ``tiling.objective: traffic``.  Remaining ties go to
     the fewest array cycles (a DRAM-bound layer keeps the mapping that leaves the array most
     idle), so the choice never depends on the order candidates are visited in."""
     traffic = tc.dram_read_bytes + tc.dram_write_bytes
-    if acc is not None and acc.tiling_objective == "traffic":
+    if buffer is not None and buffer.objective == "traffic":
         return (traffic, tc.cycles, tc.compute_cycles)
     return (tc.cycles, traffic, tc.compute_cycles)
 
 
-def exhaustive_best(w: Workload, tmpl, acc, gran=None) -> TiledCost | None:
+def exhaustive_best(w: Workload, tmpl, acc: Accelerator, gran=None) -> TiledCost | None:
     """The definition: ``min(candidates, key=objective)``, evaluating every candidate.
     Slow; the search below must agree with it (tests/test_tiling_search.py)."""
-    gran = gran or tmpl.granularity(w, acc)
-    return min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc, gran)),
-               key=lambda tc: objective(tc, acc), default=None)
+    gran = gran or tmpl.granularity(w, acc.array)
+    return min((evaluate(w, tmpl, acc, t) for t in candidates(w, tmpl, acc.buffer, gran)),
+               key=lambda tc: objective(tc, acc.buffer), default=None)
 
 
 @lru_cache(maxsize=16384)
-def _best(w: Workload, tmpl, acc) -> TiledCost:
-    best = _search(w, tmpl, acc, tmpl.granularity(w, acc))
+def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec
+          ) -> TiledCost:
+    best = _search(w, tmpl, array, buffer, dram, tmpl.granularity(w, array))
     if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
-        best = _search(w, tmpl, acc, Granularity())
+        best = _search(w, tmpl, array, buffer, dram, Granularity())
     if best is None:
         need = 2 * working_set(w, 1, 1, 1, 1, 1)
-        raise MappingError(f"global buffer of {acc.buffer_kb:g} KB is too small for any tile of "
+        raise MappingError(f"global buffer of {buffer.kb:g} KB is too small for any tile of "
                            f"this layer (the smallest double-buffered tile needs "
-                           f"{need * acc.word_bytes / 1024:.1f} KB)", field="global_buffer.kb")
+                           f"{need * buffer.word_bytes / 1024:.1f} KB)", field="global_buffer.kb")
     return best
 
 
@@ -313,7 +315,8 @@ class _Candidates:
     lower: np.ndarray        # lower bound on the array cycles, per candidate
 
 
-def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
+def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
+                       ) -> _Candidates | None:
     """The candidates of ``candidates()`` with their DRAM traffic, all at once (numpy).
 
     The best order of each tile-size choice is the one with least traffic: its compute does not
@@ -321,7 +324,7 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
     refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
     tile, gets what its outputs need whatever the tiling."""
-    cap = acc.buffer_words
+    cap = buffer.words
     g_s = _sizes(w.G, 1)
     k_s = _sizes(w.K, gran.K, True)
     c_s = _sizes(w.C, gran.C, True)
@@ -372,8 +375,7 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
                + outs * (2 * factors["ofmap"] - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
-    arr = array_only(acc)
-    lower = tmpl.compute_bound(w, arr, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
+    lower = tmpl.compute_bound(w, array, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
                                {**trips, "G": -(-w.G // G)})
     lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
 
@@ -385,29 +387,18 @@ def _vector_candidates(w: Workload, tmpl, acc, gran) -> _Candidates | None:
     return _Candidates(tiling, words, lower)
 
 
-def buffer_only(acc):
-    """The accelerator with the fields a tiling's compute and traffic cannot depend on (DRAM
-    bandwidth and latency, clock, energy, name, objective) at defaults."""
-    from dataclasses import replace as _replace
-
-    from .hardware.accelerator import Accelerator
-    d = Accelerator()
-    return _replace(acc, name=d.name, dram_bandwidth_gbps=d.dram_bandwidth_gbps,
-                    dram_latency_cycles=d.dram_latency_cycles, clock_mhz=d.clock_mhz,
-                    energy=d.energy, tiling_objective=d.tiling_objective)
-
-
 @lru_cache(maxsize=16384)
-def _front(w: Workload, tmpl, bacc, gran) -> tuple[tuple[Tiling, int, float], ...]:
+def _front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
+           ) -> tuple[tuple[Tiling, int, float], ...]:
     """The candidates not beaten on both array cycles and DRAM words by another (one per
     distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
     latency and clock the best tiling under either objective is among them: the search for a
     new DRAM or clock setting evaluates these few.  Walked in order of traffic, a candidate
     whose cycle bound is no better than the least array cycles seen so far cannot join."""
-    cands = _vector_candidates(w, tmpl, bacc, gran)
+    cands = _vector_candidates(w, tmpl, array, buffer, gran)
     if cands is None:
         return ()
-    arr = array_only(bacc)
+    arr = array
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
     # a tighter, per-candidate bound for those the vectorised one lets through (optional)
@@ -435,29 +426,24 @@ def _front(w: Workload, tmpl, bacc, gran) -> tuple[tuple[Tiling, int, float], ..
     return tuple(front)
 
 
-def _search(w: Workload, tmpl, acc, gran) -> TiledCost | None:
+def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec, gran
+            ) -> TiledCost | None:
     """``min(candidates, key=objective)`` without evaluating every candidate: the best member
-    of the Pareto front of (array cycles, DRAM words), which is cached per buffer and shared by
-    every bandwidth, latency and clock."""
-    bacc = buffer_only(acc)
-    canonical = getattr(tmpl, "canonical", None)
-    front = _front(w, tmpl, canonical(bacc) if canonical else bacc, gran)
+    of the Pareto front of (array cycles, DRAM words), which is cached per array key and buffer
+    and shared by every bandwidth, latency and clock."""
+    front = _front(w, tmpl, array, buffer, gran)
     if not front:
         return None
     # the time of each member by §6.3's formula (exactly what evaluate() computes), then the
     # best member evaluated in full
-    wb, bw = acc.word_bytes, acc.dram_bytes_per_cycle
-    first_in, last_out = exposed_words(w, tmpl, acc)
-    prologue = acc.dram_latency_cycles + first_in * wb / bw
-    epilogue = last_out * wb / bw
+    first_in, last_out = exposed_words(w, tmpl, array)
 
     def key(member):
         _, compute, words = member
-        rest = max(0.0, words * wb - (first_in + last_out) * wb) / bw
-        cycles = ceil(prologue + max(compute, rest) + epilogue - 1e-9)
-        traffic = words * wb
-        if acc.tiling_objective == "traffic":
+        cycles = layer_time(compute, words, first_in, last_out, buffer, dram)
+        traffic = words * buffer.word_bytes
+        if buffer.objective == "traffic":
             return (traffic, cycles, compute)
         return (cycles, traffic, compute)
 
-    return evaluate(w, tmpl, acc, min(front, key=key)[0])
+    return _evaluate(w, tmpl, array, buffer, dram, min(front, key=key)[0])

@@ -256,7 +256,7 @@ def test_template_wrapper_uses_accelerator_fields():
 
     acc = Accelerator(rows=4, cols=4, rf_registers=4, sparsity=0.5)
     os_t = template("os")
-    assert os_t.cost(A, acc) == os_cost(A, 4, 4, 4, 0.5)
-    g = os_t.granularity(A, acc)
+    assert os_t.cost(A, acc.array) == os_cost(A, 4, 4, 4, 0.5)
+    g = os_t.granularity(A, acc.array)
     assert (g.K, g.C, g.P, g.Q) == (4, 1, 4, 4)
     assert os_t.supports(Workload(Kind.POOL_AVG, G=2, K=1, C=1, P=2, Q=2, R=2, S=2))

@@ -152,8 +152,8 @@ def test_fused_add_is_costed_in_its_producer():
     net = loads_network(RESIDUAL_NET)
     acc = Accelerator(rows=4, cols=4).with_dataflow("os")
     b = net["b"].workload
-    _, plain, _ = map_layer(b, acc)
-    _, fused, _ = map_layer(replace(b, residual=1), acc)
+    plain = map_layer(b, acc)
+    fused = map_layer(replace(b, residual=1), acc)
     assert fused.counts.dram_reads - plain.counts.dram_reads == 8 * 36
     assert fused.counts.adds == 8 * 36
     row = simulate(net, acc).layers.set_index("name").loc["b"]
@@ -303,7 +303,7 @@ def sqnxt23():
 
 
 def _cycles(w, os_acc, ws_acc):
-    return map_layer(w, os_acc)[1].cycles, map_layer(w, ws_acc)[1].cycles
+    return map_layer(w, os_acc).cycles, map_layer(w, ws_acc).cycles
 
 
 def test_rgb_first_layer_faster_in_os(sq32, sqnxt23):
@@ -325,12 +325,12 @@ def test_squeezenext_pointwise_layers_faster_in_ws(sq32, sqnxt23):
     # on the array itself WS wins nearly everywhere; the stage-1 layers (55x55 maps, 8–64
     # channels) and the 16-filter reductions of stage 2 are DRAM-bound in both dataflows (the
     # same traffic), so their total cycles tie
-    compute = [(map_layer(n.workload, sq32[0])[1].compute_cycles,
-                map_layer(n.workload, sq32[1])[1].compute_cycles) for n in pointwise]
+    compute = [(map_layer(n.workload, sq32[0]).compute_cycles,
+                map_layer(n.workload, sq32[1]).compute_cycles) for n in pointwise]
     assert sum(ws < os_ for os_, ws in compute) >= 0.9 * len(compute)
     for (name, os_c, ws_c), n in zip(ratios, pointwise):
         if os_c == ws_c:
-            assert map_layer(n.workload, sq32[1])[1].stall_cycles > 0, name
+            assert map_layer(n.workload, sq32[1]).stall_cycles > 0, name
     assert sum(r[2] < r[1] for r in ratios) >= 0.6 * len(ratios)
 
 
@@ -349,7 +349,7 @@ def test_depthwise_layers_faster_in_os(sq32):
     # with ws.pack_groups (block-diagonal, up to 32 channels a pass) WS comes much closer
     packed = replace(sq32[1], ws_pack_groups=True)
     w = next(n.workload for n in dw if n.name == "conv2_1/dw")
-    assert map_layer(w, packed)[1].cycles * 10 < by["conv2_1/dw"][1]
+    assert map_layer(w, packed).cycles * 10 < by["conv2_1/dw"][1]
 
 
 def test_per_operand_columns_add_up(sq32, sqnxt23):

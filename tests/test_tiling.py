@@ -287,7 +287,7 @@ def test_search_fits_and_moves_at_least_the_compulsory_traffic(case):
         # the untiled layer moves the least data and computes least; exposed transfers do not
         # depend on the tiling (§6.3), so nothing beats it (an equal tiling may be chosen)
         whole = evaluate(w, tmpl, acc, Tiling(w.G, w.K, w.C, w.P, w.Q, ()))
-        assert objective(tc, acc) == objective(whole, acc)
+        assert objective(tc, acc.buffer) == objective(whole, acc.buffer)
     # every weight and every input element some output needs is read at least once (padding
     # is never read), every output written at least once; nothing is reused across layers
     inputs = (w.G * w.C * _touched(w.P, w.stride_h, w.R, w.pad_top, w.H)

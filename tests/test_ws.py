@@ -145,11 +145,11 @@ def test_template_wrapper():
 
     acc = Accelerator(rows=4, cols=4, rf_registers=4, sparsity=0.5)
     ws = template("ws")
-    assert ws.cost(A, acc) == ws_cost(A, 4, 4, 4)
+    assert ws.cost(A, acc.array) == ws_cost(A, 4, 4, 4)
     assert ws.supports(A)
     assert not ws.supports(Workload(Kind.POOL_MAX, G=2, K=1, C=1, P=2, Q=2, R=2, S=2))
     assert not ws.supports(Workload(Kind.ELTWISE, G=2, K=1, C=1, P=2, Q=2))
-    g = ws.granularity(A, acc)
+    g = ws.granularity(A, acc.array)
     assert (g.K, g.C) == (4, 4)
 
 

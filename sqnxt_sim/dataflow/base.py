@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from ..errors import AcceleratorError
+from ..hardware.parts import ArraySpec
 from .workload import Workload
 
 
@@ -87,20 +88,20 @@ class Template(Protocol):
 
     def supports(self, w: Workload) -> bool: ...
 
-    def granularity(self, w: Workload, acc) -> Granularity: ...
+    def key(self, array: ArraySpec) -> ArraySpec:
+        """``array`` as far as this template can tell — the fields it does not read at fixed
+        values — so results are cached and shared across design points that differ only in
+        those.  Every cost below is called with a key."""
+        ...
 
-    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
+    def granularity(self, w: Workload, array: ArraySpec) -> Granularity: ...
+
+    def cost(self, w: Workload, array: ArraySpec, psum_in: bool = False) -> ArrayCost:
         """Cost of running tile ``w``; ``psum_in``: partial sums of an earlier input-channel
         slice must be brought back into the array first."""
         ...
 
-    def canonical(self, acc):
-        """``acc`` with the fields this template cannot depend on set to fixed values, so
-        results are shared across design points that differ only in those (optional: a
-        template without it depends on every array field)."""
-        ...
-
-    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         """A lower bound (a number, or a numpy array over candidates) on the array cycles of
         ``w`` under every buffer tiling given by ``sizes``/``trips`` (which map G, K, C, P, Q
         to arrays of tile sizes and trip counts); 0 is always valid.  Used only to prune the
@@ -172,7 +173,7 @@ def rows_needed(out: int, stride: int, kernel: int, size: int) -> int:
     return min(size, (out - 1) * min(stride, kernel) + kernel)
 
 
-def channel_tiles_bound(w: Workload, tmpl, acc, g: int, k: int, c: int) -> int:
+def channel_tiles_bound(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int) -> int:
     """The template's array cycles of ``w`` cut into (group, filter, channel) buffer tiles of
     g × k × c, each spanning the whole output map; later input-channel slices bring their
     partial sums back.  For a template whose cost only grows when the map is cut into row and
@@ -180,18 +181,18 @@ def channel_tiles_bound(w: Workload, tmpl, acc, g: int, k: int, c: int) -> int:
     this bounds the array cycles of every tiling with those channel tiles — exactly when P and
     Q are whole.  The tiling search asks for it only for candidates that survive the cheaper
     vectorised ``compute_bound``."""
-    return _channel_tiles_cycles(w, tmpl, acc, g, k, c)
+    return _channel_tiles_cycles(w, tmpl, array, g, k, c)
 
 
 @lru_cache(maxsize=262144)
-def _channel_tiles_cycles(w: Workload, tmpl, acc, g: int, k: int, c: int) -> int:
+def _channel_tiles_cycles(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int) -> int:
     n_c = -(-w.C // c)
     edge = w.C - (n_c - 1) * c
     total = 0
     for gs, gn in _edge_runs(w.G, g):
         for ks, kn in _edge_runs(w.K, k):
             def cost(cs, psum_in, gs=gs, ks=ks):
-                return tmpl.cost(_channel_tile(w, gs, ks, cs), acc, psum_in).cycles
+                return tmpl.cost(_channel_tile(w, gs, ks, cs), array, psum_in).cycles
             if n_c == 1:
                 per = cost(w.C, False)
             else:

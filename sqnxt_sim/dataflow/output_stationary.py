@@ -26,6 +26,7 @@ from __future__ import annotations
 from functools import lru_cache
 from math import ceil
 
+from ..hardware.parts import ArraySpec
 from .base import (
     ArrayCost,
     Counts,
@@ -205,21 +206,25 @@ class OutputStationary:
     def supports(self, w: Workload) -> bool:
         return True
 
-    def granularity(self, w: Workload, acc) -> Granularity:
-        if self._vector(w, acc):
-            return Granularity(K=acc.cols, C=1, P=1, Q=1)
-        return Granularity(K=acc.rf_registers if w.kind is Kind.CONV else 1, C=1, P=acc.rows,
-                           Q=acc.cols)
+    def key(self, array: ArraySpec) -> ArraySpec:
+        return array.only("rows", "cols", "rf_registers", "sparsity", "os_preload_overlap",
+                          "os_fc_across_pes")
+
+    def granularity(self, w: Workload, array: ArraySpec) -> Granularity:
+        if self._vector(w, array):
+            return Granularity(K=array.cols, C=1, P=1, Q=1)
+        return Granularity(K=array.rf_registers if w.kind is Kind.CONV else 1, C=1, P=array.rows,
+                           Q=array.cols)
 
     @staticmethod
-    def _vector(w: Workload, acc) -> bool:
-        return acc.os_fc_across_pes and w.vector_out and w.kind is Kind.CONV
+    def _vector(w: Workload, array) -> bool:
+        return array.os_fc_across_pes and w.vector_out and w.kind is Kind.CONV
 
-    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        return os_cost(w, acc.rows, acc.cols, acc.rf_registers, acc.sparsity, psum_in,
-                       acc.os_preload_overlap, acc.os_fc_across_pes)
+    def cost(self, w: Workload, array: ArraySpec, psum_in: bool = False) -> ArrayCost:
+        return os_cost(w, array.rows, array.cols, array.rf_registers, array.sparsity, psum_in,
+                       array.os_preload_overlap, array.os_fc_across_pes)
 
-    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         if w.kind is not Kind.CONV:
             # A weightless tile either streams every window element / operand through the top
             # row (T + 1 row-cycles per output row of N_c, §3.1) or preloads φ phases and
@@ -228,20 +233,20 @@ class OutputStationary:
             eltwise = w.kind is Kind.ELTWISE
             loads = w.operands if eltwise else w.R * w.S
             phases = w.operands if eltwise else min(w.stride_h, w.R) * min(w.stride_w, w.S)
-            return ceil((min(phases, loads) + 1) * w.ofmap_elems / acc.cols - 1e-9)
-        untiled = self.cost(w, acc, False).cycles
-        if self._vector(w, acc):
+            return ceil((min(phases, loads) + 1) * w.ofmap_elems / array.cols - 1e-9)
+        untiled = self.cost(w, array, False).cycles
+        if self._vector(w, array):
             # Cutting K only adds chunks and rows (Σ ceil(k/N_c) ≥ ceil(K/N_c)); every later
             # input-channel slice refills each chunk's partial sums, one row per cycle.
-            return untiled + (trips["C"] - 1) * w.G * -(-w.K // acc.cols)
+            return untiled + (trips["C"] - 1) * w.G * -(-w.K // array.cols)
         # Tiling only adds to the untiled layer's cycles (more tile rows and column tiles, more
         # filter groups; with overlap each unit's max(b, t_r) only grows when split), and
         # every input-channel slice after the first refills each PE's f partial sums:
         # Σ over tile rows, filter groups and column tiles of f·t_r = G·K·P·ceil(Q/N_c).
-        n_qt = -(-w.Q // acc.cols)
+        n_qt = -(-w.Q // array.cols)
         return untiled + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
 
-    def channel_bound(self, w: Workload, acc, g: int, k: int, c: int) -> int:
+    def channel_bound(self, w: Workload, array: ArraySpec, g: int, k: int, c: int) -> int:
         # more tile rows or column tiles only add preloads, broadcasts and drains (a unit's
         # max(b, t_r) is superadditive in t_r), so the map may be taken whole (§6.1)
-        return channel_tiles_bound(w, self, acc, g, k, c)
+        return channel_tiles_bound(w, self, array, g, k, c)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..hardware.parts import ArraySpec
 from .base import ArrayCost, Counts, Granularity, ceil_div, inbound, register
 from .workload import Kind, Workload
 
@@ -38,12 +39,15 @@ class Simd:
     def supports(self, w: Workload) -> bool:
         return w.kind is not Kind.CONV
 
-    def granularity(self, w: Workload, acc) -> Granularity:
+    def key(self, array: ArraySpec) -> ArraySpec:
+        return array.only(simd_lanes=array.lanes)
+
+    def granularity(self, w: Workload, array: ArraySpec) -> Granularity:
         return Granularity()
 
-    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        return simd_cost(w, acc.lanes)
+    def cost(self, w: Workload, array: ArraySpec, psum_in: bool = False) -> ArrayCost:
+        return simd_cost(w, array.lanes)
 
-    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         # tiles split the words read without changing their total; each tile rounds up
-        return ceil_div(simd_reads(w), acc.lanes)
+        return ceil_div(simd_reads(w), array.lanes)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqnxt_sim.dataflow.base import ArrayCost, Counts, Granularity, register
 from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.hardware.parts import ArraySpec
 
 DATAFLOWS = ("os", "ws", "is")
 
@@ -295,12 +296,12 @@ def access_counts(sc: SystolicCounts) -> Counts:
                   sram_writes=float(sc.ofmap_sram_writes))
 
 
-def layer_counts(w: Workload, acc) -> SystolicCounts:
-    """``systolic_counts`` for one layer on accelerator ``acc`` (template: systolic).  In
+def layer_counts(w: Workload, array: ArraySpec) -> SystolicCounts:
+    """``systolic_counts`` for one layer on the array ``array`` (template: systolic).  In
     compat mode the layer is first written as SCALE-Sim is given it (``fold_padding``)."""
-    if acc.scalesim_compat:
+    if array.scalesim_compat:
         w = fold_padding(w)
-    return systolic_counts(w, acc.rows, acc.cols, acc.dataflow, acc.scalesim_compat)
+    return systolic_counts(w, array.rows, array.cols, array.dataflow, array.scalesim_compat)
 
 
 @register("systolic")
@@ -315,12 +316,15 @@ class Systolic:
     def supports(self, w: Workload) -> bool:
         return w.kind is Kind.CONV
 
-    def granularity(self, w: Workload, acc) -> Granularity:
-        # K runs along the array's columns in OS and WS (docs/systolic.md §2)
-        return Granularity(K=acc.cols if acc.dataflow in ("os", "ws") else 1)
+    def key(self, array: ArraySpec) -> ArraySpec:
+        return array.only("rows", "cols", "dataflow", "scalesim_compat")
 
-    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        sc = layer_counts(w, acc)
+    def granularity(self, w: Workload, array: ArraySpec) -> Granularity:
+        # K runs along the array's columns in OS and WS (docs/systolic.md §2)
+        return Granularity(K=array.cols if array.dataflow in ("os", "ws") else 1)
+
+    def cost(self, w: Workload, array: ArraySpec, psum_in: bool = False) -> ArrayCost:
+        sc = layer_counts(w, array)
         counts = access_counts(sc)
         cycles = sc.total_cycles
         if psum_in:
@@ -329,9 +333,9 @@ class Systolic:
             # cycles per fold, like a WS weight preload)
             psums = w.N * w.G * w.K * w.P * w.Q
             counts = counts + Counts(sram_psum_reads=float(psums))
-            if acc.dataflow == "os":
-                cycles += sc.folds * acc.rows
-        return ArrayCost(cycles, counts, min(sc.sr, acc.rows) * min(sc.sc, acc.cols))
+            if array.dataflow == "os":
+                cycles += sc.folds * array.rows
+        return ArrayCost(cycles, counts, min(sc.sr, array.rows) * min(sc.sc, array.cols))
 
-    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         return 0

@@ -23,11 +23,11 @@ no weights and are not supported.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
 
+from ..hardware.parts import ArraySpec
 from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
 from .workload import Kind, Workload
 
@@ -109,22 +109,20 @@ class WeightStationary:
     def supports(self, w: Workload) -> bool:
         return w.kind is Kind.CONV
 
-    def granularity(self, w: Workload, acc) -> Granularity:
-        return Granularity(K=acc.cols if w.G == 1 else 1, C=acc.rows if w.G == 1 else 1, P=1)
+    def granularity(self, w: Workload, array: ArraySpec) -> Granularity:
+        return Granularity(K=array.cols if w.G == 1 else 1, C=array.rows if w.G == 1 else 1, P=1)
 
-    def cost(self, w: Workload, acc, psum_in: bool = False) -> ArrayCost:
-        return ws_cost(w, acc.rows, acc.cols, acc.rf_registers, psum_in, acc.ws_pack_groups)
+    def cost(self, w: Workload, array: ArraySpec, psum_in: bool = False) -> ArrayCost:
+        return ws_cost(w, array.rows, array.cols, array.rf_registers, psum_in, array.ws_pack_groups)
 
-    def canonical(self, acc):
-        """The accelerator as far as WS can tell: only whether the RF can double-buffer a weight
-        (≥ 2 entries) matters, and WS never skips zero weights, so design points differing only
-        in larger RFs or in sparsity share their WS results."""
-        rf = min(acc.rf_registers, 2)
-        if rf == acc.rf_registers and acc.sparsity == 0.0:
-            return acc
-        return replace(acc, rf_registers=rf, sparsity=0.0)
+    def key(self, array: ArraySpec) -> ArraySpec:
+        """Only whether the RF can double-buffer a weight (≥ 2 entries) matters, and WS never
+        skips zero weights, so design points differing only in larger RFs or in sparsity
+        share their WS results."""
+        return array.only("rows", "cols", "ws_pack_groups",
+                          rf_registers=min(array.rf_registers, 2))
 
-    def compute_bound(self, w: Workload, acc, sizes: dict, trips: dict):
+    def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         # The streaming cycles are exact for any tiling: Σ over the (group, filter, channel)
         # tiles of their folds × the in-bound pixels of all taps (row and column tiles split
         # those pixels without changing their total).  On top, every buffer tile exposes its
@@ -134,16 +132,16 @@ class WeightStationary:
         for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
             for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
                 for cs, cn in _classes(w.C, sizes["C"], trips["C"]):
-                    streaming = streaming + gn * kn * cn * _folds_of(gs, cs, ks, acc)
+                    streaming = streaming + gn * kn * cn * _folds_of(gs, cs, ks, array)
         streaming = streaming * sum(tap_pixels(w))
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
-        edge_c = (w.C - (trips["C"] - 1) * sizes["C"]).clip(max=acc.rows)
+        edge_c = (w.C - (trips["C"] - 1) * sizes["C"]).clip(max=array.rows)
         return streaming + 2 * tiles * edge_c
 
-    def channel_bound(self, w: Workload, acc, g: int, k: int, c: int) -> int:
+    def channel_bound(self, w: Workload, array: ArraySpec, g: int, k: int, c: int) -> int:
         # row and column tiles keep the streamed total, give each pass fewer pixels to hide
         # the next preload behind and add a first preload and a drain per tile (§6.1)
-        return channel_tiles_bound(w, self, acc, g, k, c)
+        return channel_tiles_bound(w, self, array, g, k, c)
 
 
 def _classes(total: int, size, trips):
@@ -152,11 +150,11 @@ def _classes(total: int, size, trips):
     return ((size, trips - 1), (edge, np.ones_like(trips)))
 
 
-def _folds_of(g, c, k, acc):
+def _folds_of(g, c, k, array):
     """Folds of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
-    if acc.ws_pack_groups:
-        packable = (g > 1) & (c <= acc.rows) & (k <= acc.cols)
-        pack = np.where(packable, np.minimum(np.minimum(g, acc.rows // c), acc.cols // k), 1)
+    if array.ws_pack_groups:
+        packable = (g > 1) & (c <= array.rows) & (k <= array.cols)
+        pack = np.where(packable, np.minimum(np.minimum(g, array.rows // c), array.cols // k), 1)
         return np.where(pack > 1, -(-g // np.maximum(pack, 1)),
-                        g * -(-c // acc.rows) * -(-k // acc.cols))
-    return g * -(-c // acc.rows) * -(-k // acc.cols)
+                        g * -(-c // array.rows) * -(-k // array.cols))
+    return g * -(-c // array.rows) * -(-k // array.cols)

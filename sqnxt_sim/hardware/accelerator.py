@@ -10,25 +10,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import yaml
 
 from ..errors import AcceleratorError
 from .energy import EnergyTable, energy_table
+from .parts import ArraySpec, BufferSpec, DramSpec
 
 DATAFLOWS = {"squeezelerator": ("os", "ws", "hybrid"), "systolic": ("os", "ws", "is")}
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    key: str            # dotted YAML key
-    attr: str           # Accelerator attribute
-    kind: type
-    default: Any
-    doc: str
-    check: Callable[[Any], str | None] | None = None
 
 
 def _pos(v):
@@ -43,91 +34,96 @@ def _word(v):
     return None if v in (8, 16, 32) else "must be 8, 16 or 32"
 
 
-SCHEMA: tuple[Field, ...] = (
-    Field("name", "name", str, "accelerator", "display name"),
-    Field("template", "template", str, "squeezelerator",
-          "array model: squeezelerator (OS/WS mesh of the SqueezeNext papers) or systolic "
-          "(SCALE-Sim's array)"),
-    Field("dataflow", "dataflow", str, "hybrid",
-          "squeezelerator: os, ws or hybrid (best per layer); systolic: os, ws or is"),
-    Field("pe_array.rows", "rows", int, 32, "PE rows", _pos),
-    Field("pe_array.cols", "cols", int, 32, "PE columns", _pos),
-    Field("rf.registers", "rf_registers", int, 16,
-          "register-file entries per PE (OS: partial sums of this many filters; WS: "
-          "double-buffers the stationary weight when ≥ 2)", _pos),
-    Field("word_bits", "word_bits", int, 16, "data word width in bits", _word),
-    Field("global_buffer.kb", "buffer_kb", float, 128.0, "on-chip global buffer, KiB", _pos),
-    Field("dram.bandwidth_gbps", "dram_bandwidth_gbps", float, 16.0,
-          "effective DRAM bandwidth, GB/s (1e9 bytes/s)", _pos),
-    Field("dram.latency_cycles", "dram_latency_cycles", int, 100,
-          "DRAM latency paid once per layer before the first tile (later transfers are "
-          "double-buffered)", lambda v: None if v >= 0 else "must be non-negative"),
-    Field("clock_mhz", "clock_mhz", float, 500.0, "array clock, MHz", _pos),
-    Field("sparsity", "sparsity", float, 0.4,
-          "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot skip", _frac),
-    Field("energy", "energy", EnergyTable, "eyeriss",
-          "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions"),
-    Field("scalesim_compat", "scalesim_compat", bool, False,
-          "systolic only: reproduce SCALE-Sim's reporting conventions"),
-    Field("os.preload_overlap", "os_preload_overlap", bool, True,
-          "OS: a shadow register per PE takes the next channel's (FC: the next weight row's) "
-          "preload while the current one computes; only a tile's first preload is exposed "
-          "(docs/model.md §3)"),
-    Field("os.fc_across_pes", "os_fc_across_pes", bool, True,
-          "OS: a layer with a 1x1 output map (FC) puts one output neuron on each PE, weights "
-          "entering through the preload path, the input broadcast (docs/model.md §3.2); "
-          "false: the whole layer on one PE, as a 1x1 output tile"),
-    Field("ws.pack_groups", "ws_pack_groups", bool, False,
-          "WS: place several small groups of a grouped/depthwise layer side by side "
-          "(block-diagonal); false is the papers' naive WS, one group at a time (§4)"),
-    Field("hybrid.objective", "hybrid_objective", str, "time",
-          "hybrid: keep per layer the dataflow with the least time (the papers' rule), energy, "
-          "or energy x delay (edp); ties go to the other criterion (§8)",
-          lambda v: None if v in ("time", "energy", "edp") else "must be time, energy or edp"),
-    Field("hybrid.near_tie", "hybrid_near_tie", float, 0.05,
-          "hybrid: flag a layer whose two dataflows' cycles differ by at most this fraction "
-          "while their energies differ by more than 20 % (§8)",
-          lambda v: None if 0 <= v < 1 else "must be in [0, 1)"),
-    Field("pooling.unit", "pooling_unit", str, "simd",
-          "where pooling and unfused element-wise adds run: simd (a 1-D vector unit beside "
-          "the buffer, docs/model.md §5.1) or array (OS mode on the PE array)",
-          lambda v: None if v in ("simd", "array") else "must be simd or array"),
-    Field("pooling.simd_lanes", "simd_lanes", int, 0,
-          "SIMD unit width in words per cycle; 0 = as many as the array has columns",
-          lambda v: None if v >= 0 else "must be non-negative"),
-    Field("tiling.objective", "tiling_objective", str, "time",
-          "what the buffer-tiling search minimises first: time (the papers' choice; then DRAM "
-          "traffic) or traffic (then time)",
-          lambda v: None if v in ("time", "traffic") else "must be time or traffic"),
-)
-BY_KEY = {f.key: f for f in SCHEMA}
-SECTIONS = {f.key.split(".")[0] for f in SCHEMA if "." in f.key}
+def _one_of(*allowed):
+    def check(v):
+        return None if v in allowed else f"must be {', '.join(allowed[:-1])} or {allowed[-1]}"
+    return check
 
+
+def _spec(key: str, doc: str, default, check=None, kind=None):
+    """A schema field: its dotted YAML key, meaning and check live with its one default."""
+    return field(default=default, metadata={"key": key, "doc": doc, "check": check,
+                                            "kind": kind})
+
+
+# -- the accelerator: one flat record, one field per YAML key ---------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Accelerator:
-    name: str = "accelerator"
-    template: str = "squeezelerator"
-    dataflow: str = "hybrid"
-    rows: int = 32
-    cols: int = 32
-    rf_registers: int = 16
-    word_bits: int = 16
-    buffer_kb: float = 128.0
-    dram_bandwidth_gbps: float = 16.0
-    dram_latency_cycles: int = 100
-    clock_mhz: float = 500.0
-    sparsity: float = 0.4
-    energy: EnergyTable = energy_table("eyeriss")
-    scalesim_compat: bool = False
-    os_preload_overlap: bool = True
-    os_fc_across_pes: bool = True
-    ws_pack_groups: bool = False
-    hybrid_objective: str = "time"
-    hybrid_near_tie: float = 0.05
-    pooling_unit: str = "simd"
-    simd_lanes: int = 0
-    tiling_objective: str = "time"
+    """Every field of an accelerator file.  The record is flat because the YAML keys, ``--set``
+    and sweep axes all address it field by field; the model reads the typed parts ``array``,
+    ``buffer`` and ``dram`` derived from it (cached, excluded from equality)."""
+
+    name: str = _spec("name", "display name", "accelerator")
+    template: str = _spec(
+        "template", "array model: squeezelerator (OS/WS mesh of the SqueezeNext papers) or "
+        "systolic (SCALE-Sim's array)", "squeezelerator")
+    dataflow: str = _spec(
+        "dataflow", "squeezelerator: os, ws or hybrid (best per layer); systolic: os, ws or is",
+        "hybrid")
+    rows: int = _spec("pe_array.rows", "PE rows", 32, _pos)
+    cols: int = _spec("pe_array.cols", "PE columns", 32, _pos)
+    rf_registers: int = _spec(
+        "rf.registers", "register-file entries per PE (OS: partial sums of this many filters; "
+        "WS: double-buffers the stationary weight when ≥ 2)", 16, _pos)
+    word_bits: int = _spec("word_bits", "data word width in bits", 16, _word)
+    buffer_kb: float = _spec("global_buffer.kb", "on-chip global buffer, KiB", 128.0, _pos)
+    dram_bandwidth_gbps: float = _spec(
+        "dram.bandwidth_gbps", "effective DRAM bandwidth, GB/s (1e9 bytes/s)", 16.0, _pos)
+    dram_latency_cycles: int = _spec(
+        "dram.latency_cycles", "DRAM latency paid once per layer before the first tile (later "
+        "transfers are double-buffered)", 100,
+        lambda v: None if v >= 0 else "must be non-negative")
+    clock_mhz: float = _spec("clock_mhz", "array clock, MHz", 500.0, _pos)
+    sparsity: float = _spec(
+        "sparsity", "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot "
+        "skip", 0.4, _frac)
+    energy: EnergyTable = _spec(
+        "energy", "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions",
+        energy_table("eyeriss"))
+    scalesim_compat: bool = _spec(
+        "scalesim_compat", "systolic only: reproduce SCALE-Sim's reporting conventions", False)
+    os_preload_overlap: bool = _spec(
+        "os.preload_overlap", "OS: a shadow register per PE takes the next channel's (FC: the "
+        "next weight row's) preload while the current one computes; only a tile's first "
+        "preload is exposed (docs/model.md §3)", True)
+    os_fc_across_pes: bool = _spec(
+        "os.fc_across_pes", "OS: a layer with a 1x1 output map (FC) puts one output neuron on "
+        "each PE, weights entering through the preload path, the input broadcast "
+        "(docs/model.md §3.2); false: the whole layer on one PE, as a 1x1 output tile", True)
+    ws_pack_groups: bool = _spec(
+        "ws.pack_groups", "WS: place several small groups of a grouped/depthwise layer side by "
+        "side (block-diagonal); false is the papers' naive WS, one group at a time (§4)", False)
+    hybrid_objective: str = _spec(
+        "hybrid.objective", "hybrid: keep per layer the dataflow with the least time (the "
+        "papers' rule), energy, or energy x delay (edp); ties go to the other criterion (§8)",
+        "time", _one_of("time", "energy", "edp"))
+    hybrid_near_tie: float = _spec(
+        "hybrid.near_tie", "hybrid: flag a layer whose two dataflows' cycles differ by at most "
+        "this fraction while their energies differ by more than 20 % (§8)", 0.05, _frac)
+    pooling_unit: str = _spec(
+        "pooling.unit", "where pooling and unfused element-wise adds run: simd (a 1-D vector "
+        "unit beside the buffer, docs/model.md §5.1) or array (OS mode on the PE array)",
+        "simd", _one_of("simd", "array"))
+    simd_lanes: int = _spec(
+        "pooling.simd_lanes", "SIMD unit width in words per cycle; 0 = as many as the array "
+        "has columns", 0, lambda v: None if v >= 0 else "must be non-negative")
+    tiling_objective: str = _spec(
+        "tiling.objective", "what the buffer-tiling search minimises first: time (the papers' "
+        "choice; then DRAM traffic) or traffic (then time)", "time", _one_of("time", "traffic"))
+    array: ArraySpec = field(init=False, repr=False, compare=False)
+    buffer: BufferSpec = field(init=False, repr=False, compare=False)
+    dram: DramSpec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "array", ArraySpec(
+            self.rows, self.cols, self.rf_registers, self.sparsity, self.os_preload_overlap,
+            self.os_fc_across_pes, self.ws_pack_groups, self.simd_lanes, self.dataflow,
+            self.scalesim_compat))
+        object.__setattr__(self, "buffer", BufferSpec(self.buffer_kb, self.word_bits,
+                                                      self.tiling_objective))
+        object.__setattr__(self, "dram", DramSpec(self.dram_bandwidth_gbps,
+                                                  self.dram_latency_cycles, self.clock_mhz))
 
     # -- derived -------------------------------------------------------------------------------
     @property
@@ -136,8 +132,7 @@ class Accelerator:
 
     @property
     def lanes(self) -> int:
-        """SIMD lanes (docs/model.md §5.1): the array's columns unless set."""
-        return self.simd_lanes or self.cols
+        return self.array.lanes
 
     @property
     def word_bytes(self) -> int:
@@ -145,11 +140,11 @@ class Accelerator:
 
     @property
     def buffer_words(self) -> int:
-        return int(self.buffer_kb * 1024) // self.word_bytes
+        return self.buffer.words
 
     @property
     def dram_bytes_per_cycle(self) -> float:
-        return self.dram_bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
+        return self.dram.bytes_per_cycle
 
     def with_dataflow(self, dataflow: str) -> Accelerator:
         return validate(replace(self, dataflow=dataflow))
@@ -168,6 +163,25 @@ class Accelerator:
                 node = node.setdefault(p, {})
             node[leaf] = v
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str            # dotted YAML key
+    attr: str           # Accelerator attribute
+    kind: type
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+
+
+_KINDS = {"str": str, "int": int, "float": float, "bool": bool, "EnergyTable": EnergyTable}
+SCHEMA: tuple[Field, ...] = tuple(
+    Field(f.metadata["key"], f.name, _KINDS[f.type], f.default, f.metadata["doc"],
+          f.metadata["check"])
+    for f in fields(Accelerator) if "key" in f.metadata)
+BY_KEY = {f.key: f for f in SCHEMA}
+SECTIONS = {f.key.split(".")[0] for f in SCHEMA if "." in f.key}
 
 
 def _presets():

@@ -342,7 +342,8 @@ def check_tiled_array(w, size, arr, dataflow, skip=()):
     for box, first in walk.boxes:      # later input-channel slices bring partial sums in
         ref += (walk_os(w, rows, cols, rf, sp, not first, box) if dataflow == "os"
                 else walk_ws(w, rows, cols, rf, not first, box))
-    got = array_cost(w, template(dataflow), acc, size["G"], size["K"], size["C"], size["P"],
+    tmpl = template(dataflow)
+    got = array_cost(w, tmpl, tmpl.key(acc.array), size["G"], size["K"], size["C"], size["P"],
                      size["Q"])
     bad = mismatches(got, ref, dataflow == "os" and sp > 0, skip)
     assert not bad, f"{w}, {dataflow} tiles {size} on {rows}x{cols} rf={rf} sp={sp}: " \

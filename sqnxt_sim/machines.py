@@ -1,0 +1,202 @@
+"""The machines a layer can run on, and how each maps a layer (docs/architecture.md).
+
+A machine is an accelerator ``template:`` (the Squeezelerator of the SqueezeNext papers, or
+SCALE-Sim's systolic array).  It states which ``dataflow:`` values it accepts, which dataflows
+its result rows can show, and how one workload maps onto it: ``map(w, acc) -> LayerCost``.
+The simulator builds every result row from a ``LayerCost`` in one function, and the CLI
+choices, the accelerator validation and the summary/sweep layer counts are derived from this
+registry — adding a dataflow to a machine is one template file and its name here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .dataflow import output_stationary, simd, systolic, weight_stationary  # noqa: F401
+from .dataflow.base import Counts, template
+from .dataflow.workload import Kind, Workload
+from .errors import MappingError
+from .hardware import accelerator as _accelerator
+from .hardware.accelerator import Accelerator
+from .hardware.energy import EnergyTable
+from .operands import Operand
+from .tiling import TiledCost, best_tiling
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """How one layer ran: what a machine's ``map`` returns, and all a result row needs."""
+
+    dataflow: str
+    cycles: int
+    compute_cycles: int
+    counts: Counts
+    dram_read_bytes: int = 0
+    dram_write_bytes: int = 0
+    dram_operand_bytes: Mapping[Operand, int] = field(default_factory=dict)
+    tiling: str = ""
+    extras: Mapping[str, object] = field(default_factory=dict)   # machine-specific columns
+
+    @property
+    def stall_cycles(self) -> int:
+        return self.cycles - self.compute_cycles
+
+
+def energy_parts(c: Counts, e: EnergyTable) -> dict[str, float]:
+    """Σ access counts × unit energy, by level (the only place costs meet counts)."""
+    return {
+        "energy_mac": (c.macs + c.adds) * e.mac,
+        "energy_rf": c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
+        "energy_array": c.array * e.array,
+        "energy_sram": c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
+        "energy_dram": c.dram_reads * e.dram_read + c.dram_writes * e.dram_write,
+    }
+
+
+def total_energy(c: Counts, e: EnergyTable) -> float:
+    return sum(energy_parts(c, e).values())
+
+
+_MACHINES: dict[str, Machine] = {}
+
+
+def register_machine(cls):
+    """Class decorator: one shared instance per machine name; the accelerator schema learns
+    the machine's ``dataflow`` values from here."""
+    inst = cls()
+    _MACHINES[inst.name] = inst
+    _accelerator.DATAFLOWS[inst.name] = inst.dataflows
+    return cls
+
+
+def machine(name: str) -> Machine:
+    return _MACHINES[name]
+
+
+def machines() -> dict[str, Machine]:
+    return dict(_MACHINES)
+
+
+def all_dataflows() -> tuple[str, ...]:
+    """Every ``dataflow:`` value some machine accepts, in registration order (CLI choices)."""
+    return tuple(dict.fromkeys(d for m in _MACHINES.values() for d in m.dataflows))
+
+
+def row_dataflows() -> tuple[str, ...]:
+    """Every dataflow a result row can show for a mapped layer (summary layer counts)."""
+    return tuple(dict.fromkeys(d for m in _MACHINES.values() for d in m.row_dataflows))
+
+
+class Machine:
+    name: str
+    dataflows: tuple[str, ...]        # what an accelerator's `dataflow:` may say
+    row_dataflows: tuple[str, ...]    # what a result row's `dataflow` may say
+
+    def map(self, w: Workload, acc: Accelerator) -> LayerCost:
+        raise NotImplementedError
+
+
+def _tiled_cost(name: str, tc: TiledCost, acc: Accelerator, extras=None) -> LayerCost:
+    return LayerCost(
+        name, tc.cycles, tc.compute_cycles, tc.counts, tc.dram_read_bytes, tc.dram_write_bytes,
+        {op: int(round(words * acc.word_bytes)) for op, words in tc.dram_operand_words.items()},
+        str(tc.tiling), extras or {})
+
+
+@register_machine
+class Squeezelerator(Machine):
+    """The OS/WS mesh of the SqueezeNext papers (docs/model.md): convolutions in the
+    accelerator's dataflow or, hybrid, in each of OS and WS with the better kept; weightless
+    layers on the SIMD unit or in OS on the array."""
+
+    name = "squeezelerator"
+    dataflows = ("os", "ws", "hybrid")
+    row_dataflows = ("os", "ws", "simd")
+    hybrid = ("os", "ws")
+
+    def candidates(self, w: Workload, acc: Accelerator) -> tuple[str, ...]:
+        if not w.has_weights:
+            return ("simd",) if acc.pooling_unit == "simd" else ("os",)
+        return self.hybrid if acc.dataflow == "hybrid" else (acc.dataflow,)
+
+    def map(self, w: Workload, acc: Accelerator) -> LayerCost:
+        return _map_squeezelerator(self, w, acc)
+
+    def options(self, w: Workload, acc: Accelerator) -> LayerCost:
+        options = {n: best_tiling(w, template(n), acc) for n in self.candidates(w, acc)
+                   if template(n).supports(w)}
+        if not options:
+            raise MappingError("no dataflow of this accelerator can run this layer",
+                               field="dataflow")
+        key = hybrid_key(acc)
+        best = min(options, key=lambda n: key(options[n]))
+        extras = {}
+        if len(options) > 1:
+            e = acc.energy
+            norm = _norm(e)
+            energies = {n: total_energy(o.counts, e) for n, o in options.items()}
+            extras = {**{f"{n}_cycles": o.cycles for n, o in options.items()},
+                      **{f"{n}_energy": v * norm for n, v in energies.items()}}
+            cyc = sorted(o.cycles for o in options.values())
+            en = sorted(energies.values())
+            extras["near_tie"] = (cyc[-1] - cyc[0] <= acc.hybrid_near_tie * cyc[0]
+                                  and en[-1] > NEAR_TIE_ENERGY * en[0])
+        return _tiled_cost(best, options[best], acc, extras)
+
+
+@lru_cache(maxsize=65536)
+def _map_squeezelerator(m: Squeezelerator, w: Workload, acc: Accelerator) -> LayerCost:
+    return m.options(w, acc)
+
+
+# a near-tie is flagged when the two dataflows' energies differ by more than this factor
+NEAR_TIE_ENERGY = 1.2
+
+
+def hybrid_key(acc: Accelerator):
+    """What the hybrid minimises per layer (docs/model.md §8): time (the papers' rule) then
+    energy, energy then time, or energy × delay then time."""
+    e = acc.energy
+    if acc.hybrid_objective == "energy":
+        return lambda tc: (total_energy(tc.counts, e), tc.cycles)
+    if acc.hybrid_objective == "edp":
+        return lambda tc: (total_energy(tc.counts, e) * tc.cycles, tc.cycles)
+    return lambda tc: (tc.cycles, total_energy(tc.counts, e))
+
+
+def _norm(e: EnergyTable) -> float:
+    return 1.0 / e.mac if e.unit == "pJ" else 1.0
+
+
+@register_machine
+class SystolicArray(Machine):
+    """SCALE-Sim's systolic array (docs/systolic.md §8): a conv/FC layer runs whole on the
+    array (compat: SCALE-Sim's total cycles, its padding folded into the input, stall 0).
+    DRAM is not modelled.  Pooling and adds are not mapped: their row says so, with zero cost,
+    and the summary counts them as ``layers_skipped``."""
+
+    name = "systolic"
+    dataflows = systolic.DATAFLOWS
+    row_dataflows = (*systolic.DATAFLOWS, "skipped")
+
+    def map(self, w: Workload, acc: Accelerator) -> LayerCost:
+        if w.kind is not Kind.CONV:
+            return LayerCost("skipped", 0, 0, Counts(), tiling="not mapped: a systolic array "
+                             "only does MACs (no SCALE-Sim equivalent)")
+        return _systolic_cost(w, acc.array)
+
+
+@lru_cache(maxsize=65536)
+def _systolic_cost(w: Workload, array) -> LayerCost:
+    try:
+        sc = systolic.layer_counts(w, array)
+    except ValueError as err:
+        raise MappingError(str(err), field="scalesim_compat") from None
+    folds = f"folds {sc.row_folds}x{sc.col_folds}" + (f"x{sc.problems}" if sc.problems > 1
+                                                       else "")
+    return LayerCost(sc.dataflow, sc.total_cycles, sc.compute_cycles,
+                     systolic.access_counts(sc), tiling=f"Sr{sc.sr} Sc{sc.sc} T{sc.t} {folds}",
+                     extras={"mapping_efficiency": sc.mapping_efficiency,
+                             "compute_utilization": sc.compute_utilization})
