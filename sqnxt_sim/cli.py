@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import SqnxtError
+from .machines import all_dataflows
 
 FORMATS = ("table", "csv", "json")
 
@@ -124,7 +125,7 @@ def accelerator_options(fn):
                       help="Override an accelerator field by its dotted key, e.g. "
                            "--set pe_array.rows=16 --set global_buffer.kb=256 (repeatable; "
                            "see docs/accelerators.md).")(fn)
-    fn = click.option("--dataflow", "-d", type=click.Choice(["os", "ws", "hybrid", "is"]),
+    fn = click.option("--dataflow", "-d", type=click.Choice(all_dataflows()),
                       help="Override the accelerator's dataflow (hybrid: the faster of OS and WS "
                            "per layer).")(fn)
     fn = click.option("--accel", "-a", type=click.Path(dir_okay=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 
@@ -64,6 +65,65 @@ class LayerResult:
                 and (systolic or f.name not in cls.SYSTOLIC_ONLY)]
 
 
+ENERGY_LEVELS = ("mac", "rf", "array", "sram", "dram")
+
+
+def row_dataflows() -> tuple[str, ...]:
+    from .machines import row_dataflows as from_registry
+    return from_registry()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary(Mapping):
+    """A run's totals (docs/output.md).  A frozen record that also reads as the mapping of
+    SPEC §3 (``summary["cycles"]``): optional entries (``energy_pj``, the per-dataflow layer
+    counts ``layers_<dataflow>``, ``layers_near_tie``) appear only when they apply."""
+
+    cycles: int
+    time_ms: float
+    energy: float
+    macs: int
+    params: int
+    utilization: float
+    compute_cycles: int
+    stall_cycles: int
+    energy_mac: float
+    energy_rf: float
+    energy_array: float
+    energy_sram: float
+    energy_dram: float
+    dram_read_bytes: int
+    dram_write_bytes: int
+    energy_pj: float | None
+    layers: int
+    layer_counts: tuple[tuple[str, int], ...] = ()   # (dataflow or "near_tie", rows), non-zero
+
+    def as_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in ("energy_pj", "layers", "layer_counts")}
+        if self.energy_pj is not None:
+            out["energy_pj"] = self.energy_pj
+        out["layers"] = self.layers
+        out.update((f"layers_{k}", n) for k, n in self.layer_counts)
+        return out
+
+    def __getitem__(self, key: str):
+        return self.as_dict()[key]
+
+    def __iter__(self):
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+
+def summary_keys() -> tuple[str, ...]:
+    """Every key a summary can have, in order (sweep results columns): the record's fields and
+    a layer count per dataflow a result row can show (from the machine registry)."""
+    base = [f.name for f in fields(Summary) if f.name not in ("layers", "layer_counts")]
+    return (*base, "layers", *(f"layers_{d}" for d in row_dataflows()), "layers_near_tie")
+
+
 class Result:
     """Per-layer frame (``.layers``), totals (``.summary``) and provenance."""
 
@@ -89,36 +149,29 @@ class Result:
         return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in self.records],
                             columns=cols)
 
-    def _summary(self) -> dict:
+    def _summary(self) -> Summary:
         acc = self.accelerator
         r = self.records
         cycles = sum(x.cycles for x in r)
         ops = sum(x.ops for x in r)
-        s = {
-            "cycles": cycles,
-            "time_ms": cycles / (acc.clock_mhz * 1e3),
-            "energy": sum(x.energy for x in r),
-            "macs": sum(x.macs for x in r),
-            "params": sum(x.params for x in r),
-            "utilization": ops / (cycles * acc.pes) if cycles else 0.0,
-            "compute_cycles": sum(x.compute_cycles for x in r),
-            "stall_cycles": sum(x.stall_cycles for x in r),
-        }
-        for lvl in ("mac", "rf", "array", "sram", "dram"):
-            s[f"energy_{lvl}"] = sum(getattr(x, f"energy_{lvl}") for x in r)
-        s["dram_read_bytes"] = sum(x.dram_read_bytes for x in r)
-        s["dram_write_bytes"] = sum(x.dram_write_bytes for x in r)
-        if self.with_pj:
-            s["energy_pj"] = sum(x.energy_pj or 0.0 for x in r)
-        s["layers"] = len(r)
-        for df in ("os", "ws", "simd", "is", "skipped"):
-            n = sum(1 for x in r if x.dataflow == df)
-            if n:
-                s[f"layers_{df}"] = n
+        counts = {df: n for df in row_dataflows()
+                  if (n := sum(1 for x in r if x.dataflow == df))}
         ties = sum(1 for x in r if x.near_tie)
         if ties:
-            s["layers_near_tie"] = ties
-        return s
+            counts["near_tie"] = ties
+        return Summary(
+            cycles=cycles, time_ms=cycles / (acc.clock_mhz * 1e3),
+            energy=sum(x.energy for x in r), macs=sum(x.macs for x in r),
+            params=sum(x.params for x in r),
+            utilization=ops / (cycles * acc.pes) if cycles else 0.0,
+            compute_cycles=sum(x.compute_cycles for x in r),
+            stall_cycles=sum(x.stall_cycles for x in r),
+            **{f"energy_{lvl}": sum(getattr(x, f"energy_{lvl}") for x in r)
+               for lvl in ENERGY_LEVELS},
+            dram_read_bytes=sum(x.dram_read_bytes for x in r),
+            dram_write_bytes=sum(x.dram_write_bytes for x in r),
+            energy_pj=sum(x.energy_pj or 0.0 for x in r) if self.with_pj else None,
+            layers=len(r), layer_counts=tuple(counts.items()))
 
     # -- output ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -126,7 +179,7 @@ class Result:
         return {
             "network": self.network,
             "accelerator": self.accelerator.name,
-            "summary": self.summary,
+            "summary": self.summary.as_dict(),
             "layers": [{c: getattr(x, c) for c in self.columns} for x in self.records],
             "provenance": {
                 "sqnxt_sim_version": self.version,

@@ -73,8 +73,8 @@ def result_table(result) -> str:
     acc = result.accelerator
     unit = "MAC-normalised units" + (f" ({s['energy_pj'] / 1e6:.4g} µJ)" if "energy_pj" in s
                                      else "")
-    flows = ", ".join(f"{s[k]} {k[7:].upper()}" for k in ("layers_os", "layers_ws", "layers_is",
-                                                          "layers_simd") if k in s)
+    flows = ", ".join(f"{n} {df.upper()}" for df, n in s.layer_counts
+                      if df not in ("skipped", "near_tie"))
     fused = sum(1 for r in result.records if r.dataflow == "fused")
     if fused:
         flows += f", {fused} adds fused into their producer"

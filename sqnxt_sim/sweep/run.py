@@ -25,13 +25,11 @@ from itertools import islice
 
 from ..errors import MappingError, SweepError
 from ..network.graph import Network
+from ..result import summary_keys
 from .spec import SweepSpec, format_value
 
-METRICS = ("cycles", "time_ms", "energy", "macs", "params", "utilization", "compute_cycles",
-           "stall_cycles", "energy_mac", "energy_rf", "energy_array", "energy_sram",
-           "energy_dram", "energy_pj", "dram_read_bytes", "dram_write_bytes", "layers",
-           "layers_os", "layers_ws", "layers_is")
-COUNTS = ("layers_os", "layers_ws", "layers_is")   # absent from a summary means zero
+METRICS = summary_keys()    # every summary entry, layer counts per dataflow from the registry
+COUNTS = tuple(m for m in METRICS if m.startswith("layers_"))   # absent means zero
 LAYER_METRICS = ("cycles", "energy", "utilization", "dataflow")   # for the spec's `layers`
 WORKER_MEMORY_MB = int(os.environ.get("SQNXT_SWEEP_WORKER_MB", "1024"))
 
