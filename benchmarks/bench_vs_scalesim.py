@@ -4,12 +4,13 @@
         [--array 32] [--dataflows os ws] [--repeat 5]
 
 The network is exported with `sqnxt-sim export --to scalesim`; SCALE-Sim runs that CSV (in its
-own venv, $SQNXT_SCALESIM_PYTHON, default ~/.cache/sqnxt-sim/scalesim-venv/bin/python; CALC bandwidth mode,
-save_disk_space, through tests/crosscheck/scalesim_driver.py) and `sqnxt-sim run` runs it with
-template: systolic, scalesim_compat: true.  For each dataflow it prints both whole-process wall
-times, both peak resident memories (the child's own rusage via wait4), the speed ratio, and
-whether every layer's cycles are identical.  sqnxt-sim's time is the best of --repeat runs;
-SCALE-Sim runs once (it takes minutes).  Results are recorded in docs/validation.md.
+own venv, $SQNXT_SCALESIM_PYTHON, default ~/.cache/sqnxt-sim/scalesim-venv/bin/python; CALC
+bandwidth mode, save_disk_space, through tests/crosscheck/scalesim_driver.py) and `sqnxt-sim
+run` runs it with template: systolic, scalesim_compat: true. For each dataflow it prints both
+whole-process wall times, both peak resident memories (the child's own rusage via wait4), the
+speed ratio, and whether every layer's cycles are identical. sqnxt-sim's time is the best of
+--repeat runs; SCALE-Sim runs once (it takes minutes). Results are recorded in
+docs/validation.md.
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ from functools import lru_cache
 
 from .dataflow import output_stationary, simd, systolic, weight_stationary  # noqa: F401
 from .dataflow.base import Counts, template
-from .dataflow.workload import Kind, Workload
 from .errors import MappingError
 from .hardware import accelerator as _accelerator
 from .hardware.accelerator import Accelerator
 from .hardware.energy import EnergyTable
 from .operands import Operand
 from .tiling import TiledCost, best_tiling
+from .workload import Kind, Workload
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from . import __version__
 from .dataflow.base import Counts
-from .dataflow.workload import Workload
 from .errors import MappingError
 from .hardware.accelerator import Accelerator
 from .machines import LayerCost, energy_parts, machine
@@ -19,6 +18,7 @@ from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .operands import Operand
 from .result import LayerResult, Result
+from .workload import Workload
 
 
 def map_layer(w: Workload, acc: Accelerator) -> LayerCost:

@@ -28,10 +28,10 @@ from math import ceil
 import numpy as np
 
 from .dataflow.base import ArrayCost, Counts, Granularity, footprint, rows_needed
-from .dataflow.workload import Kind, Workload
 from .errors import MappingError
 from .hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from .operands import Operand
+from .workload import Kind, Workload
 
 LOOPS = ("K", "C", "P", "Q")
 RELEVANT = {"ifmap": {"C", "P", "Q"}, "weight": {"K", "C"}, "ofmap": {"K", "P", "Q"}}

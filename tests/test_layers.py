@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from sqnxt_sim.dataflow.workload import Kind
 from sqnxt_sim.errors import NetworkError
 from sqnxt_sim.network.graph import LayerDef, Network
 from sqnxt_sim.network.layers import (
@@ -23,6 +22,7 @@ from sqnxt_sim.network.layers import (
     Shape,
     pool_extent,
 )
+from sqnxt_sim.workload import Kind
 
 
 def S(c, h, w):

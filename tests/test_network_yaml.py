@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqnxt_sim.errors import NetworkError
-from sqnxt_sim.network.expr import ExprError, evaluate
+from sqnxt_sim.expr import ExprError, evaluate
 from sqnxt_sim.network.graph import LayerDef, Network
 from sqnxt_sim.network.layers import (
     FC,

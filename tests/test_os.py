@@ -22,7 +22,7 @@ from __future__ import annotations
 from array_checks import check_counts
 
 from sqnxt_sim.dataflow.output_stationary import os_cost
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.workload import Kind, Workload
 
 
 def conv(C, K, P, Q, R=1, S=1, stride=1, pad=0, G=1) -> Workload:

@@ -11,8 +11,8 @@ import pytest
 
 from sqnxt_sim.dataflow.base import template
 from sqnxt_sim.dataflow.simd import simd_cost
-from sqnxt_sim.dataflow.workload import Kind, Workload
 from sqnxt_sim.hardware.accelerator import Accelerator
+from sqnxt_sim.workload import Kind, Workload
 
 
 def test_max_pool_2x2_stride_2():

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqnxt_sim.dataflow.systolic import DATAFLOWS, SystolicCounts, systolic_counts
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.workload import Kind, Workload
 
 
 def conv(H, W, R, S, C, K, stride=1, pad=0, G=1, N=1) -> Workload:

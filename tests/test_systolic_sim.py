@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from sqnxt_sim.cli import main
 from sqnxt_sim.dataflow.base import template
-from sqnxt_sim.dataflow.systolic import fold_padding, systolic_counts
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.dataflow.systolic import systolic_counts
 from sqnxt_sim.errors import MappingError
 from sqnxt_sim.hardware.accelerator import load_accelerator
 from sqnxt_sim.hardware.energy import energy_table
 from sqnxt_sim.network.yaml_io import load_network
 from sqnxt_sim.simulate import simulate
+from sqnxt_sim.workload import Kind, Workload, fold_padding
 
 ROOT = Path(__file__).resolve().parents[1]
 SYS32 = ROOT / "accelerators/systolic_32x32.yaml"

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 import sqnxt_sim.simulate  # noqa: F401  (registers the os / ws templates)
 from sqnxt_sim.dataflow.base import template
-from sqnxt_sim.dataflow.workload import Kind, Workload
 from sqnxt_sim.errors import MappingError
 from sqnxt_sim.hardware.accelerator import Accelerator
 from sqnxt_sim.tiling import (
@@ -30,6 +29,7 @@ from sqnxt_sim.tiling import (
     objective,
     working_set,
 )
+from sqnxt_sim.workload import Kind, Workload
 
 OS = template("os")
 WS = template("ws")

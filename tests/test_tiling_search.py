@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqnxt_sim.dataflow.base import template
-from sqnxt_sim.dataflow.workload import Kind, Workload
 from sqnxt_sim.hardware.accelerator import Accelerator
 from sqnxt_sim.simulate import map_layer  # noqa: F401  (registers the templates)
 from sqnxt_sim.tiling import _search, exhaustive_best, objective
+from sqnxt_sim.workload import Kind, Workload
 
 
 @st.composite

@@ -23,7 +23,7 @@ import pytest
 from array_checks import check_counts
 
 from sqnxt_sim.dataflow.weight_stationary import ws_cost
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.workload import Kind, Workload
 
 
 def conv(C, K, P, Q, R=1, S=1, stride=1, pad=0, G=1) -> Workload:

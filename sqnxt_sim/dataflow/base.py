@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ..errors import AcceleratorError
 from ..hardware.parts import ArraySpec
-from .workload import Workload
+from ..workload import Workload
 
 
 @dataclass(frozen=True, slots=True)

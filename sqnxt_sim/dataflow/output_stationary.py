@@ -27,6 +27,7 @@ from functools import lru_cache
 from math import ceil
 
 from ..hardware.parts import ArraySpec
+from ..workload import Kind, Workload
 from .base import (
     ArrayCost,
     Counts,
@@ -36,7 +37,6 @@ from .base import (
     inbound,
     register,
 )
-from .workload import Kind, Workload
 
 
 def _splits(total: int, size: int) -> list[tuple[int, int, int]]:

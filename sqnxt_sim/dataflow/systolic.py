@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqnxt_sim.dataflow.base import ArrayCost, Counts, Granularity, register
-from sqnxt_sim.dataflow.workload import Kind, Workload
-from sqnxt_sim.hardware.parts import ArraySpec
+from ..hardware.parts import ArraySpec
+from ..workload import Kind, Workload, fold_padding
+from .base import ArrayCost, Counts, Granularity, register
 
 DATAFLOWS = ("os", "ws", "is")
 
@@ -260,19 +260,6 @@ def _scalesim_incl_prefetch(w: Workload, p: int, q: int, dataflow: str, cols: in
 
 
 # -- the simulator's view: padding as SCALE-Sim is given it, access counts, the template --------
-
-def fold_padding(w: Workload) -> Workload:
-    """The layer as a SCALE-Sim topology row states it (docs/systolic.md §8): padding folded
-    into the input size and unused trailing input rows/columns dropped, so that SCALE-Sim's
-    ceil rule gives exactly the network's P×Q.  ``H' = (P−1)·s_h + R``, ``W' = (Q−1)·s_w + S``."""
-    h = (w.P - 1) * w.stride_h + w.R
-    wd = (w.Q - 1) * w.stride_w + w.S
-    if (h, wd) == (w.H, w.W) and not (w.pad_top or w.pad_bottom or w.pad_left or w.pad_right):
-        return w
-    return Workload(w.kind, G=w.G, K=w.K, C=w.C, P=w.P, Q=w.Q, R=w.R, S=w.S,
-                    stride_h=w.stride_h, stride_w=w.stride_w, H=h, W=wd, N=w.N,
-                    operands=w.operands, residual=w.residual)
-
 
 def access_counts(sc: SystolicCounts) -> Counts:
     """The template's actions in the project's vocabulary (docs/systolic.md §8).

@@ -28,8 +28,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..hardware.parts import ArraySpec
+from ..workload import Kind, Workload
 from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
-from .workload import Kind, Workload
 
 
 def _folds(total: int, size: int) -> list[tuple[int, int]]:

@@ -7,8 +7,8 @@ from functools import cached_property
 
 import networkx as nx
 
-from ..dataflow.workload import Workload
 from ..errors import NetworkError
+from ..workload import Workload
 from .layers import Input, Layer, Shape
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-from ..dataflow.workload import Kind, Workload
 from ..errors import NetworkError
+from ..workload import Kind, Workload
 
 
 @dataclass(frozen=True, slots=True, order=True)

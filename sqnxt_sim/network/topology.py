@@ -26,8 +26,8 @@ from __future__ import annotations
 import os
 import re
 
-from ..dataflow.systolic import fold_padding
 from ..errors import NetworkError
+from ..workload import fold_padding
 from .graph import LayerDef, Network
 from .layers import FC, Add, Conv, GlobalPool, Input, Pool, Shape
 

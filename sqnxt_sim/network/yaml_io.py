@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import NetworkError
-from .expr import ExprError, evaluate
+from ..expr import ExprError, evaluate
 from .graph import LayerDef, Network
 from .layers import (
     FC,

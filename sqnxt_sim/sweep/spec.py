@@ -16,8 +16,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..errors import AcceleratorError, SweepError
+from ..expr import ExprError, evaluate
 from ..hardware.accelerator import BY_KEY, Accelerator, flatten, from_flat
-from ..network.expr import ExprError, evaluate
 
 TOP_KEYS = ("name", "description", "accelerator", "networks", "grid", "zip", "sample",
             "filters", "layers")

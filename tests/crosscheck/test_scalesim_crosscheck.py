@@ -25,7 +25,7 @@ import pytest
 from scalesim_locate import scalesim_python
 
 from sqnxt_sim.dataflow.systolic import systolic_counts
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.workload import Kind, Workload
 
 SCALESIM_PYTHON = scalesim_python()
 DRIVER = Path(__file__).with_name("scalesim_driver.py")

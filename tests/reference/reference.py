@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
 
-from sqnxt_sim.dataflow.workload import Kind, Workload
+from sqnxt_sim.workload import Kind, Workload
 
 COUNT_FIELDS = ("macs", "rf_reads", "rf_writes", "array", "sram_ifmap_reads",
                 "sram_weight_reads", "sram_psum_reads", "sram_writes")

@@ -39,9 +39,9 @@ from sqnxt_sim.dataflow.base import template
 from sqnxt_sim.dataflow.output_stationary import os_cost
 from sqnxt_sim.dataflow.simd import simd_cost
 from sqnxt_sim.dataflow.weight_stationary import ws_cost
-from sqnxt_sim.dataflow.workload import Kind, Workload
 from sqnxt_sim.hardware.accelerator import Accelerator
 from sqnxt_sim.tiling import Tiling, array_cost, dram_words
+from sqnxt_sim.workload import Kind, Workload
 
 from .reference import COUNT_FIELDS, Tally, walk_buffer, walk_os, walk_simd, walk_ws
 

@@ -105,3 +105,16 @@ class Workload:
     @property
     def is_depthwise(self) -> bool:
         return self.kind is Kind.CONV and self.G > 1 and self.C == 1 and self.K == 1
+
+
+def fold_padding(w: Workload) -> Workload:
+    """The layer as a SCALE-Sim topology row states it (docs/systolic.md §8): padding folded
+    into the input size and unused trailing input rows/columns dropped, so that SCALE-Sim's
+    ceil rule gives exactly the network's P×Q.  ``H' = (P−1)·s_h + R``, ``W' = (Q−1)·s_w + S``."""
+    h = (w.P - 1) * w.stride_h + w.R
+    wd = (w.Q - 1) * w.stride_w + w.S
+    if (h, wd) == (w.H, w.W) and not (w.pad_top or w.pad_bottom or w.pad_left or w.pad_right):
+        return w
+    return Workload(w.kind, G=w.G, K=w.K, C=w.C, P=w.P, Q=w.Q, R=w.R, S=w.S,
+                    stride_h=w.stride_h, stride_w=w.stride_w, H=h, W=wd, N=w.N,
+                    operands=w.operands, residual=w.residual)
