@@ -249,7 +249,7 @@ def _coerce(f: Field, v: Any, source, line) -> Any:
 
 def flatten(doc: dict, source: str | None = None) -> tuple[dict, dict]:
     """Nested mapping → ({dotted key: value}, {dotted key: line}); unknown keys are errors."""
-    from ..network.yaml_io import line_of
+    from ..source import line_of
 
     flat, lines = {}, {}
     if not isinstance(doc, dict):
@@ -297,7 +297,7 @@ def parse_value(key: str, text: str) -> Any:
 def load_accelerator(path: str | os.PathLike | None = None,
                      overrides: dict[str, Any] | None = None) -> Accelerator:
     """Load an accelerator file (None: all defaults) and apply dotted-key overrides."""
-    from ..network.yaml_io import read_source, read_yaml
+    from ..source import read_source, read_yaml
 
     source = None
     flat, lines = {}, {}
@@ -320,7 +320,7 @@ def load_accelerator(path: str | os.PathLike | None = None,
 
 
 def loads_accelerator(text: str, source: str | None = None) -> Accelerator:
-    from ..network.yaml_io import read_yaml
+    from ..source import read_yaml
     flat, lines = flatten(read_yaml(text, source, AcceleratorError), source)
     return from_flat(flat, source, lines)
 
@@ -331,7 +331,7 @@ def dump_accelerator(acc: Accelerator) -> str:
 
 def field_line(path: str | os.PathLike, key: str) -> int | None:
     """The line of dotted ``key`` in accelerator file ``path`` (None if absent or unreadable)."""
-    from ..network.yaml_io import read_source, read_yaml
+    from ..source import read_source, read_yaml
     try:
         source, text = read_source(path, AcceleratorError, "accelerator")
         _, lines = flatten(read_yaml(text, source, AcceleratorError), source)

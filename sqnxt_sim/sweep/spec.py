@@ -179,13 +179,13 @@ def filter_scope(acc: Accelerator) -> dict[str, Any]:
 
 # -- loading and validation ---------------------------------------------------------------------
 def load_sweep(path: str | os.PathLike) -> SweepSpec:
-    from ..network.yaml_io import read_source
+    from ..source import read_source
     path, text = read_source(path, SweepError, "sweep")
     return loads_sweep(text, path)
 
 
 def loads_sweep(text: str, source: str | None = None) -> SweepSpec:
-    from ..network.yaml_io import read_yaml
+    from ..source import read_yaml
 
     doc = read_yaml(text, source, SweepError)
     return _Parser(source).parse(doc)
@@ -199,7 +199,7 @@ class _Parser:
         self.base_dir = os.path.dirname(source) if source else ""
 
     def err(self, msg: str, d: Any = None, key: Any = None, field: str | None = None):
-        from ..network.yaml_io import line_of
+        from ..source import line_of
         raise SweepError(msg, file=self.source, line=line_of(d, key) if d is not None else 1,
                          field=field if field is not None else (None if key is None
                                                                 else str(key)))
@@ -217,7 +217,7 @@ class _Parser:
         return resolved
 
     def parse(self, doc: Any) -> SweepSpec:
-        from ..network.yaml_io import line_of
+        from ..source import line_of
 
         if not isinstance(doc, dict):
             raise SweepError("a sweep file must be a mapping (accelerator, networks, grid, "
@@ -434,7 +434,7 @@ class _Parser:
 
 
 def _read_accelerator(path: str) -> tuple[dict, dict]:
-    from ..network.yaml_io import read_yaml
+    from ..source import read_yaml
 
     try:
         with open(path, encoding="utf-8") as fh:
