@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 
+def ceil_div(a: int, b: int) -> int:
+    """⌈a / b⌉ for integers (b > 0), exact at any size."""
+    return -(-a // b)
+
+
 class Kind(str, Enum):
     CONV = "conv"
     POOL_MAX = "pool_max"

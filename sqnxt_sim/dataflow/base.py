@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ..errors import AcceleratorError
 from ..hardware.parts import ArraySpec
-from ..workload import Workload
+from ..workload import Workload, ceil_div
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +126,6 @@ def template(name: str) -> Template:
         raise AcceleratorError(f"unknown dataflow {name!r} (known: {', '.join(sorted(_REGISTRY))})",
                                field="dataflow")
     return _REGISTRY[name]
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def inbound(extent_out: int, stride: int, kernel: int, pad_lo: int, size: int) -> int:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..hardware.parts import ArraySpec
-from ..workload import Kind, Workload
-from .base import ArrayCost, Counts, Granularity, ceil_div, inbound, register
+from ..workload import Kind, Workload, ceil_div
+from .base import ArrayCost, Counts, Granularity, inbound, register
 
 
 def simd_reads(w: Workload) -> int:

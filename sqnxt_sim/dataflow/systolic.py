@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..hardware.parts import ArraySpec
-from ..workload import Kind, Workload, fold_padding
+from ..workload import Kind, Workload, ceil_div, fold_padding
 from .base import ArrayCost, Counts, Granularity, register
 
 DATAFLOWS = ("os", "ws", "is")
@@ -65,13 +65,9 @@ class SystolicCounts:
         return self.row_folds * self.col_folds * self.problems
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def scalesim_output_size(in_size: int, kernel: int, stride: int) -> int:
     """SCALE-Sim's output extent: ceil((in - k + stride) / stride), no padding (§1)."""
-    return _ceil_div(in_size - kernel + stride, stride)
+    return ceil_div(in_size - kernel + stride, stride)
 
 
 def _covered(in_size: int, kernel: int, stride: int, out_size: int,
@@ -83,7 +79,7 @@ def _covered(in_size: int, kernel: int, stride: int, out_size: int,
     """
     pairs = 0
     for r in range(kernel):                # kernel is tiny (<= 11): a loop over taps, not pixels
-        lo = max(0, _ceil_div(pad - r, stride))              # 0 <= o*stride + r - pad
+        lo = max(0, ceil_div(pad - r, stride))              # 0 <= o*stride + r - pad
         hi = min(out_size - 1, (in_size - 1 + pad - r) // stride)   # ... < in_size
         if hi >= lo:
             pairs += hi - lo + 1
@@ -148,8 +144,8 @@ def systolic_counts(w: Workload, rows: int, cols: int, dataflow: str,
         pad_t, pad_l = w.pad_top, w.pad_left
 
     sr, sc, t = _gemm_dims(dataflow, m, w.K, window)
-    fr = _ceil_div(sr, rows)
-    fc = _ceil_div(sc, cols)
+    fr = ceil_div(sr, rows)
+    fc = ceil_div(sc, cols)
     folds = fr * fc
     lines = _fold_lines(dataflow, rows, cols, t)
     useful = sr * sc * t                      # MACs of one problem (= m * K * window)
@@ -237,7 +233,7 @@ def _scalesim_incl_prefetch(w: Workload, p: int, q: int, dataflow: str, cols: in
     items_i = (ifmap_sram_kb * 1024) // _SCALESIM_SETS_PER_BUFFER
     items_f = (filter_sram_kb * 1024) // _SCALESIM_SETS_PER_BUFFER
     ofmap_elems = ofmap_sram_kb * 1024
-    ofmap_drain_half = ofmap_elems - _ceil_div(ofmap_elems, 2)
+    ofmap_drain_half = ofmap_elems - ceil_div(ofmap_elems, 2)
     if items_i < 1 or items_f < 1:
         return None
 
@@ -251,11 +247,11 @@ def _scalesim_incl_prefetch(w: Workload, p: int, q: int, dataflow: str, cols: in
         return None
 
     def prefetch_lead(distinct: int, items: int) -> int:
-        sets = _ceil_div(distinct, items)
-        return _ceil_div(sets * items, _SCALESIM_READ_BACKING_BW)
+        sets = ceil_div(distinct, items)
+        return ceil_div(sets * items, _SCALESIM_READ_BACKING_BW)
 
     lead = max(prefetch_lead(distinct_ifmap, items_i), prefetch_lead(distinct_filter, items_f))
-    writeback = _ceil_div(ofmap_valid_writes, cols)   # ofmap drains `cols` words per cycle
+    writeback = ceil_div(ofmap_valid_writes, cols)   # ofmap drains `cols` words per cycle
     return lead + last_cycle + writeback - 1
 
 

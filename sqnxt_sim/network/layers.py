@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from ..errors import NetworkError
-from ..workload import Kind, Workload
+from ..workload import Kind, Workload, ceil_div
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -79,6 +79,8 @@ def _flag(name: str, v) -> None:
 
 class Layer:
     """Behaviour shared by every layer value (the values themselves are frozen dataclasses)."""
+
+    __slots__ = ()    # the slotted dataclasses below then really have no __dict__
 
     type_name: ClassVar[str] = ""
     arity: ClassVar[tuple[int, int | None]] = (1, 1)   # (min, max) number of inputs
@@ -404,10 +406,6 @@ class Input(Layer):
 
     def output_shape(self, ins):
         return self.shape
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 __all__ = ["Shape", "Layer", "Conv", "FC", "Pool", "GlobalPool", "Add", "Concat", "Flatten",
