@@ -29,9 +29,10 @@ def map_layer(w: Workload, acc: Accelerator) -> LayerCost:
 def clear_caches() -> None:
     """Forget every memoised cost (for cold-start benchmarks and bounded memory): every
     lru_cache in the model's modules."""
-    from . import machines, tiling
+    from . import machines
     from .dataflow import base, output_stationary, simd, systolic, weight_stationary
-    for module in (tiling, base, output_stationary, weight_stationary, simd, systolic,
+    from .tiling import model, search
+    for module in (model, search, base, output_stationary, weight_stationary, simd, systolic,
                    machines):
         for fn in list(vars(module).values()):
             if callable(getattr(fn, "cache_clear", None)):

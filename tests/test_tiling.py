@@ -1,4 +1,4 @@
-"""Global-buffer tiling (sqnxt_sim/tiling.py, docs/model.md §6).
+"""Global-buffer tiling (sqnxt_sim/tiling/, docs/model.md §6).
 
 Golden cases work the §6.3 reuse-factor formula and the cycle formula out by hand for chosen
 tilings and loop orders; a brute-force walk of the tiled loop nest (one resident tile per

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqnxt_sim.dataflow.base import template
 from sqnxt_sim.hardware.accelerator import Accelerator
 from sqnxt_sim.simulate import map_layer  # noqa: F401  (registers the templates)
-from sqnxt_sim.tiling import _search, exhaustive_best, objective
+from sqnxt_sim.tiling import exhaustive_best, objective
+from sqnxt_sim.tiling.search import _search
 from sqnxt_sim.workload import Kind, Workload
 
 

@@ -1,73 +1,40 @@
-"""Global-buffer tiling: tile sizes and loop order → DRAM traffic, stalls, buffer fills
-(docs/model.md §6).
+"""The search for the best buffer tiling (docs/model.md §6.1).
 
-Every layer reads its inputs and weights from DRAM and writes its outputs back (layer by layer,
-nothing kept on chip between layers).  When the layer's working set does not fit the global
-buffer — twice, because transfers are double-buffered — the groups (G), output channels (K),
-input channels (C), output rows (P) and output columns (Q) are tiled.
-Tile sizes are multiples of the template's granularity so array tiles stay whole.
-
-Which operand a loop indexes is data (``RELEVANT``), so one formula counts the DRAM traffic of
-every loop order: an operand's tile is fetched again each time a loop outside its innermost
-relevant loop advances, unless that loop also indexes it.  Partial sums whose input-channel
-loop is not innermost among the loops that index the outputs go to DRAM and come back.
-
-The search is one ``min(candidates, key=objective)``: fastest first, then least DRAM traffic
-(or, with ``tiling.objective: traffic``, least traffic first, then fastest).
+When a layer's working set does not fit the global buffer — twice, because transfers are
+double-buffered — the groups (G), output channels (K), input channels (C), output rows (P) and
+output columns (Q) are tiled, in multiples of the template's granularity so array tiles stay
+whole.  The search is one ``min(candidates, key=objective)``: fastest first, then least DRAM
+traffic (or, with ``tiling.objective: traffic``, least traffic first, then fastest), computed
+without evaluating every candidate (a Pareto front and two lower bounds).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations, product
-from math import ceil
 
 import numpy as np
 
-from .dataflow.base import ArrayCost, Counts, Granularity, footprint, rows_needed
-from .errors import MappingError
-from .hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
-from .operands import Operand
-from .workload import Kind, Workload
+from ..dataflow.base import Granularity, footprint, rows_needed
+from ..errors import MappingError
+from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
+from ..workload import Kind, Workload
+from .model import (
+    LOOPS,
+    RELEVANT,
+    TiledCost,
+    Tiling,
+    _evaluate,
+    array_cost,
+    evaluate,
+    exposed_words,
+    layer_time,
+    working_set,
+)
 
-LOOPS = ("K", "C", "P", "Q")
-RELEVANT = {"ifmap": {"C", "P", "Q"}, "weight": {"K", "C"}, "ofmap": {"K", "P", "Q"}}
 _STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-
-
-@dataclass(frozen=True, slots=True)
-class Tiling:
-    G: int
-    K: int
-    C: int
-    P: int
-    Q: int
-    order: tuple[str, ...]          # tiled buffer loops, outermost first (G is outermost)
-
-    def __str__(self) -> str:
-        return (f"G{self.G} K{self.K} C{self.C} P{self.P} Q{self.Q} "
-                f"{'>'.join(self.order) or '-'}")
-
-
-@dataclass(frozen=True, slots=True)
-class TiledCost:
-    """A layer on the accelerator under one tiling."""
-
-    tiling: Tiling
-    cycles: int
-    compute_cycles: int
-    array: ArrayCost
-    counts: Counts                  # array counts + DRAM and buffer fill/drain
-    dram_read_bytes: int
-    dram_write_bytes: int
-    dram_operand_words: Mapping[Operand, float] = field(default_factory=dict)  # words read
-
-    @property
-    def stall_cycles(self) -> int:
-        return self.cycles - self.compute_cycles
 
 
 def _sizes(total: int, gran: int, finer: bool = False) -> list[int]:
@@ -86,150 +53,6 @@ def _sizes(total: int, gran: int, finer: bool = False) -> list[int]:
             break
         out.add(t)
     return sorted(out)
-
-
-def _runs(total: int, size: int) -> list[tuple[int, int]]:
-    full, rem = divmod(total, size)
-    return [(s, n) for s, n in ((size, full), (rem, 1 if rem else 0)) if n]
-
-
-@lru_cache(maxsize=65536)
-def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
-               ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
-    """Tiles of ``size`` output rows (or columns) as classes (out, in, pad_lo, pad_hi) → count:
-    the input each tile reads (padding excluded) and the padding it sees."""
-    c: Counter = Counter()
-    for p0 in range(0, out, size):
-        n = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + n - 1) * stride - pad_lo + kernel
-        c[(n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))] += 1
-    return tuple(c.items())
-
-
-@lru_cache(maxsize=262144)
-def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
-    p, h, pt, pb = rows
-    q, wd, pl, pr = cols
-    return Workload(w.kind, G=g, K=k, C=c, P=p, Q=q, R=w.R, S=w.S, stride_h=w.stride_h,
-                    stride_w=w.stride_w, H=h, W=wd, pad_top=pt, pad_bottom=pb,
-                    pad_left=pl, pad_right=pr, N=w.N, operands=w.operands,
-                    vector_out=w.vector_out)
-    # (``residual`` is left out: a fused add costs nothing inside the array; evaluate() counts
-    # its DRAM and buffer traffic once per output)
-
-
-def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
-    """Words of one tile of every operand."""
-    if w.kind is Kind.ELTWISE:
-        return g * p * q * (w.operands + 1)
-    rows_in = rows_needed(p, w.stride_h, w.R, w.H)
-    cols_in = rows_needed(q, w.stride_w, w.S, w.W)
-    ifm = g * c * rows_in * cols_in
-    wts = g * k * c * w.R * w.S if w.has_weights else 0
-    return ifm + wts + g * k * p * q * (1 + w.residual)
-
-
-def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
-    """(ifmap reads, weight reads, psum reads, output writes) in words for tiling ``t``."""
-    trips = {"K": -(-w.K // t.K), "C": -(-w.C // t.C), "P": -(-w.P // t.P),
-             "Q": -(-w.Q // t.Q)}
-    if w.kind is Kind.ELTWISE:
-        base = {"ifmap": w.operands * w.G * w.P * w.Q, "weight": 0,
-                "ofmap": w.ofmap_elems}
-    else:
-        rows_in = footprint(w.P, t.P, w.stride_h, w.R, w.pad_top, w.H)
-        cols_in = footprint(w.Q, t.Q, w.stride_w, w.S, w.pad_left, w.W)
-        base = {"ifmap": w.G * w.C * rows_in * cols_in, "weight": w.weight_elems,
-                "ofmap": w.ofmap_elems}
-    factor = {}
-    for op, rel in RELEVANT.items():
-        inner = max((i for i, lp in enumerate(t.order) if lp in rel and trips[lp] > 1),
-                    default=0)   # no tiled loop indexes it: fetched once
-        f = 1
-        for lp in t.order[:inner]:
-            if lp not in rel:
-                f *= trips[lp]
-        factor[op] = f
-    writes = base["ofmap"] * factor["ofmap"]
-    # a fused add reads its other operand(s) once, as the final outputs drain
-    return (base["ifmap"] * factor["ifmap"] + w.residual * base["ofmap"],
-            base["weight"] * factor["weight"], writes - base["ofmap"], writes)
-
-
-@lru_cache(maxsize=262144)
-def array_cost(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int, p: int, q: int
-               ) -> ArrayCost:
-    """Σ over the buffer tiles of the template's cost (identical tiles counted once); ``array``
-    is the template's key (``tmpl.key``), so equal keys share the result."""
-    cycles = active = 0
-    total = [0.0] * len(Counts().values())
-    rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-    cols_t = axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-    c_runs = _runs(w.C, c)
-
-    def add(cost: ArrayCost, n: int) -> None:
-        nonlocal cycles, active
-        cycles += cost.cycles * n
-        active = max(active, cost.active_pes)
-        for i, v in enumerate(cost.counts.values()):
-            total[i] += v * n
-
-    for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
-        for gs, gn in _runs(w.G, g):
-            for ks, kn in _runs(w.K, k):
-                for i, (cs, cn) in enumerate(c_runs):
-                    tile = _tile(w, gs, ks, cs, rows, cols)
-                    mult = rcount * qcount * gn * kn
-                    if i == 0:   # the first input-channel slice starts from zero
-                        add(tmpl.cost(tile, array, False), mult)
-                        cn -= 1
-                    if cn > 0:   # later slices bring the partial sums back first
-                        add(tmpl.cost(tile, array, True), mult * cn)
-    return ArrayCost(cycles, Counts(*total), active)
-
-
-def evaluate(w: Workload, tmpl, acc: Accelerator, t: Tiling) -> TiledCost:
-    """Cost of workload ``w`` under tiling ``t`` on ``acc``."""
-    return _evaluate(w, tmpl, acc.array, acc.buffer, acc.dram, t)
-
-
-def layer_time(array_cycles: float, words: float, first_in: int, last_out: int,
-               buffer: BufferSpec, dram: DramSpec) -> int:
-    """docs/model.md §6.3: the latency and the first step's inputs exposed, the rest of the
-    traffic overlapped with the array's cycles, the last step's outputs exposed."""
-    wb, bw = buffer.word_bytes, dram.bytes_per_cycle
-    prologue = dram.latency_cycles + first_in * wb / bw
-    rest = max(0.0, (words - first_in - last_out) * wb) / bw
-    return ceil(prologue + max(array_cycles, rest) + last_out * wb / bw - 1e-9)
-
-
-def _evaluate(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec,
-              t: Tiling) -> TiledCost:
-    """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
-    cost = array_cost(w, tmpl, tmpl.key(array), t.G, t.K, t.C, t.P, t.Q)
-    ifm, wts, psum_r, out_w = dram_words(w, t)
-    reads = ifm + wts + psum_r
-    wb = buffer.word_bytes
-    first_in, last_out = exposed_words(w, tmpl, array)
-    cycles = layer_time(cost.cycles, reads + out_w, first_in, last_out, buffer, dram)
-    fused = w.residual * w.ofmap_elems
-    counts = cost.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
-                                  dram_writes=out_w, sram_fill_writes=reads,
-                                  sram_drain_reads=out_w)
-    return TiledCost(t, cycles, cost.cycles, cost, counts, int(round(reads * wb)),
-                     int(round(out_w * wb)),
-                     {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
-
-
-def exposed_words(w: Workload, tmpl, array: ArraySpec) -> tuple[int, int]:
-    """Words that cannot overlap compute: the inputs and weights of the first array step and
-    the outputs of the last (docs/model.md §6.3).  The DMA streams at the array's step, whatever
-    the buffer tiling, so these do not depend on the tiling."""
-    gran = tmpl.granularity(w, array)
-    k, c, p, q = (min(gran.K, w.K), min(gran.C, w.C), min(gran.P, w.P), min(gran.Q, w.Q))
-    out = k * p * q
-    return working_set(w, 1, k, c, p, q) - out * (1 + w.residual), out
 
 
 def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool:
