@@ -38,7 +38,7 @@ def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
           --baseline alexnet -f csv -o compare.csv
     """
     from ..network.yaml_io import load_network
-    from ..report.paper import compare_frame, find_baseline
+    from ..report.compare import compare_frame, find_baseline
     from ..report.tables import fmt_int, render
     from ..simulate import simulate
 

@@ -11,7 +11,7 @@ type by layer type (SPEC §1, result 5).  This module measures that on the bundl
 - the same hybrid-vs-single numbers and the claims at 1 GHz instead of 500 MHz (the clock is
   this project's choice; it fixes how many bytes per cycle the 16 GB/s DRAM delivers).
 
-Every simulation goes through ``paper.Study``, so a network × accelerator × dataflow × clock is
+Every simulation goes through ``study.Study``, so a network × accelerator × dataflow × clock is
 run once for the whole report.  ``layer_type`` is the one layer-type classification of the
 project: the report, its tests and docs/report.md all use it.
 """
@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import paper
+from . import claims, study
 
 STUDY_NETWORKS = ("alexnet", "mobilenet_v1", "tiny_darknet", "squeezenet_v1.0",
                   "squeezenet_v1.1", "sqnxt23", "sqnxt23_2.0x")
-STUDY_ARRAYS = (paper.DEFAULT_ACCEL, paper.SMALL_ACCEL)
-RATIO_ARRAY = paper.DEFAULT_ACCEL    # the papers state their per-layer-type ratios for 32×32
+STUDY_ARRAYS = (study.DEFAULT_ACCEL, study.SMALL_ACCEL)
+RATIO_ARRAY = study.DEFAULT_ACCEL    # the papers state their per-layer-type ratios for 32×32
 PER_LAYER_NETWORK = "squeezenet_v1.0"  # the papers' per-layer chart: SqueezeNet v1.0 on 16×16
-PER_LAYER_ARRAY = paper.SMALL_ACCEL
+PER_LAYER_ARRAY = study.SMALL_ACCEL
 BASE_CLOCK_MHZ = 500.0               # the bundled accelerators' clock (docs/model.md §2)
 ALT_CLOCK_MHZ = 1000.0
 DRAM_BOUND = 0.5                     # a layer is DRAM-bound when over half its cycles are stalls
@@ -114,7 +114,7 @@ def mac_shares(network) -> dict[str, float]:
 
 # -- hybrid against the single dataflows --------------------------------------------------------
 
-def run(study: paper.Study, stem: str, accel: str, dataflow: str,
+def run(study: study.Study, stem: str, accel: str, dataflow: str,
         clock_mhz: float | None = None):
     """One cached simulation, keyed so that the report's other sections share it: the file's
     own dataflow and clock are requested as "no override"."""
@@ -166,7 +166,7 @@ def array_label(acc) -> str:
     return f"{acc.rows}×{acc.cols}"
 
 
-def hybrid_gain(study: paper.Study, stem: str, accel: str,
+def hybrid_gain(study: study.Study, stem: str, accel: str,
                 clock_mhz: float | None = None) -> HybridGain:
     r = {df: run(study, stem, accel, df, clock_mhz) for df in ("os", "ws", "hybrid")}
     acc = r["hybrid"].accelerator
@@ -175,7 +175,7 @@ def hybrid_gain(study: paper.Study, stem: str, accel: str,
                       *(float(r[d].summary["energy"]) for d in ("os", "ws", "hybrid")))
 
 
-def hybrid_gains(study: paper.Study, stems: Sequence[str] = STUDY_NETWORKS,
+def hybrid_gains(study: study.Study, stems: Sequence[str] = STUDY_NETWORKS,
                  accels: Sequence[str] = STUDY_ARRAYS,
                  clock_mhz: float | None = None) -> list[HybridGain]:
     """Network-major, then accelerator (the order of the tables)."""
@@ -184,7 +184,7 @@ def hybrid_gains(study: paper.Study, stems: Sequence[str] = STUDY_NETWORKS,
 
 # -- per layer type ------------------------------------------------------------------------------
 
-def layer_comparison(study: paper.Study, stems: Sequence[str], accel: str = RATIO_ARRAY,
+def layer_comparison(study: study.Study, stems: Sequence[str], accel: str = RATIO_ARRAY,
                      clock_mhz: float | None = None) -> pd.DataFrame:
     """One row per MAC layer of every network in ``stems``: its type, MACs, cycles under OS-only
     and WS-only and ``ws_over_os`` = WS cycles ÷ OS cycles (above 1: OS is faster)."""
@@ -242,7 +242,7 @@ class Statement:
     holds: bool
 
 
-def statements(study: paper.Study, layers: pd.DataFrame,
+def statements(study: study.Study, layers: pd.DataFrame,
                gains: Sequence[HybridGain]) -> list[Statement]:
     """The papers' qualitative dataflow statements (SPEC §1 result 5, issue 9), each measured
     on the report's runs; ``layers`` is ``layer_comparison`` over every bundled network."""
@@ -327,7 +327,7 @@ def statements(study: paper.Study, layers: pd.DataFrame,
 
 # -- clock sensitivity --------------------------------------------------------------------------
 
-def dram_bound_layers(study: paper.Study, stems: Sequence[str], accel: str,
+def dram_bound_layers(study: study.Study, stems: Sequence[str], accel: str,
                       clock_mhz: float | None = None) -> pd.DataFrame:
     """Every layer with cycles of the hybrid runs of ``stems``, with its type and whether more
     than ``DRAM_BOUND`` of its cycles are DRAM stalls."""
@@ -342,7 +342,7 @@ def dram_bound_layers(study: paper.Study, stems: Sequence[str], accel: str,
     return pd.concat(frames, ignore_index=True)
 
 
-def dram_bound_sentence(study: paper.Study, accel: str, stems: Sequence[str] = STUDY_NETWORKS,
+def dram_bound_sentence(study: study.Study, accel: str, stems: Sequence[str] = STUDY_NETWORKS,
                         clocks: Sequence[float] = (BASE_CLOCK_MHZ, ALT_CLOCK_MHZ)) -> str:
     """Which layers become DRAM-bound when the clock changes, from the numbers."""
     a, b = (dram_bound_layers(study, stems, accel, c) for c in clocks)
@@ -410,7 +410,7 @@ def summary_markdown(gains: Sequence[HybridGain]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _shares_markdown(study: paper.Study, stems: Sequence[str]) -> str:
+def _shares_markdown(study: study.Study, stems: Sequence[str]) -> str:
     head = "| Network | MACs | " + " | ".join(LAYER_TYPES) + " |"
     out = [head, "|---|" + "---:|" * (1 + len(LAYER_TYPES))]
     for stem in stems:
@@ -458,7 +458,7 @@ def _clock_gains_markdown(base: Sequence[HybridGain], alt: Sequence[HybridGain])
     return "\n".join(out) + "\n"
 
 
-def _objective_markdown(study: paper.Study) -> str:
+def _objective_markdown(study: study.Study) -> str:
     rows = ["| Network | Array | near-ties | time-first ms | energy-first ms | time-first "
             "energy | energy-first energy | energy-first saving vs OS | vs WS |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -486,7 +486,7 @@ class Sections:
     statements: tuple
 
 
-def sections(study: paper.Study, number: int = 4) -> Sections:
+def sections(study: study.Study, number: int = 4) -> Sections:
     """The dataflow-study and clock-sensitivity sections of the report (markdown)."""
     md: list[str] = []
     gains = hybrid_gains(study)
@@ -553,10 +553,10 @@ def sections(study: paper.Study, number: int = 4) -> Sections:
             ov = None if c == a.clock_mhz else {"clock_mhz": c}
             lab = f"{a.rows}×{a.cols}, {c / 1000:g} GHz" if c >= 1000 else \
                 f"{a.rows}×{a.cols}, {c:g} MHz"
-            claim_sets[lab] = paper.evaluate_claims(study.results(paper.CLAIM_NETWORKS, path,
+            claim_sets[lab] = claims.evaluate_claims(study.results(claims.CLAIM_NETWORKS, path,
                                                                   ov))
     md.append("The claims (SPEC §1) at both clocks:\n")
-    md.append(paper.claims_by_array_markdown(claim_sets))
+    md.append(claims.claims_by_array_markdown(claim_sets))
     md.append("The dataflow study's hybrid-vs-single numbers at both clocks (*hybrid ms*: the "
               "hybrid's inference time):\n")
     md.append(_clock_gains_markdown(gains, hybrid_gains(study, clock_mhz=alt)))
