@@ -16,6 +16,14 @@ from typing import Any
 import yaml
 
 from ..errors import AcceleratorError
+from ..limits import (
+    BANDWIDTH_GBPS,
+    CLOCK_MHZ,
+    MAX_ARRAY_DIM,
+    MAX_BUFFER_KB,
+    MAX_DRAM_LATENCY,
+    MAX_RF_REGISTERS,
+)
 from .energy import EnergyTable, energy_table
 
 DATAFLOWS = {"squeezelerator": ("os", "ws", "hybrid"), "systolic": ("os", "ws", "is")}
@@ -35,6 +43,21 @@ def _pos(v):
     return None if 0 < v < float("inf") else ("must be finite" if v > 0 else "must be positive")
 
 
+def _at_most(limit):
+    """Positive and at most ``limit`` (docs/errors.md)."""
+    def check(v):
+        return _pos(v) or (None if v <= limit else
+                           f"is above the limit of {limit:,g} (docs/errors.md)")
+    return check
+
+
+def _within(lo, hi):
+    def check(v):
+        return _pos(v) or (None if lo <= v <= hi else
+                           f"is outside the supported range {lo:g} to {hi:g} (docs/errors.md)")
+    return check
+
+
 def _frac(v):
     return None if 0 <= v < 1 else "must be in [0, 1)"
 
@@ -50,19 +73,22 @@ SCHEMA: tuple[Field, ...] = (
           "(SCALE-Sim's array)"),
     Field("dataflow", "dataflow", str, "hybrid",
           "squeezelerator: os, ws or hybrid (best per layer); systolic: os, ws or is"),
-    Field("pe_array.rows", "rows", int, 32, "PE rows", _pos),
-    Field("pe_array.cols", "cols", int, 32, "PE columns", _pos),
+    Field("pe_array.rows", "rows", int, 32, "PE rows", _at_most(MAX_ARRAY_DIM)),
+    Field("pe_array.cols", "cols", int, 32, "PE columns", _at_most(MAX_ARRAY_DIM)),
     Field("rf.registers", "rf_registers", int, 16,
           "register-file entries per PE (OS: partial sums of this many filters; WS: "
-          "double-buffers the stationary weight when ≥ 2)", _pos),
+          "double-buffers the stationary weight when ≥ 2)", _at_most(MAX_RF_REGISTERS)),
     Field("word_bits", "word_bits", int, 16, "data word width in bits", _word),
-    Field("global_buffer.kb", "buffer_kb", float, 128.0, "on-chip global buffer, KiB", _pos),
+    Field("global_buffer.kb", "buffer_kb", float, 128.0, "on-chip global buffer, KiB",
+          _at_most(MAX_BUFFER_KB)),
     Field("dram.bandwidth_gbps", "dram_bandwidth_gbps", float, 16.0,
-          "effective DRAM bandwidth, GB/s (1e9 bytes/s)", _pos),
+          "effective DRAM bandwidth, GB/s (1e9 bytes/s)", _within(*BANDWIDTH_GBPS)),
     Field("dram.latency_cycles", "dram_latency_cycles", int, 100,
           "DRAM latency paid once per layer before the first tile (later transfers are "
-          "double-buffered)", lambda v: None if v >= 0 else "must be non-negative"),
-    Field("clock_mhz", "clock_mhz", float, 500.0, "array clock, MHz", _pos),
+          "double-buffered)", lambda v: "must be non-negative" if v < 0 else (
+              None if v <= MAX_DRAM_LATENCY else
+              f"is above the limit of {MAX_DRAM_LATENCY:,} (docs/errors.md)")),
+    Field("clock_mhz", "clock_mhz", float, 500.0, "array clock, MHz", _within(*CLOCK_MHZ)),
     Field("sparsity", "sparsity", float, 0.4,
           "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot skip", _frac),
     Field("energy", "energy", EnergyTable, "eyeriss",
@@ -178,8 +204,10 @@ def _coerce(f: Field, v: Any, source, line) -> Any:
         v = float(v)
     if f.kind is int:
         if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, float) and v.is_integer():
+            if isinstance(v, float) and v.is_integer() and abs(v) < 2**63:
                 v = int(v)
+            elif isinstance(v, float) and v.is_integer():
+                raise bad(f"{f.key} {v:g} is above the limit (docs/errors.md)")
             else:
                 raise bad(f"{f.key} must be an integer, got {v!r}")
     elif f.kind is float:
@@ -259,8 +287,10 @@ def load_accelerator(path: str | os.PathLike | None = None,
     try:
         return from_flat(flat, source, lines)
     except AcceleratorError as e:
-        if e.field in (overrides or {}) and e.line is None:
-            e.message = f"--set {e.field}: {e.message}"
+        set_key = next((k for k in (overrides or {}) if e.field == k
+                        or (e.field or "").startswith(k + ".")), None)
+        if set_key is not None and e.line is None:
+            e.message = f"--set {set_key}: {e.message}"
             e.file = None
         raise
 
