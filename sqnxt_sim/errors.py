@@ -62,3 +62,11 @@ class MappingError(SqnxtError):
 
 class SweepError(SqnxtError):
     """A sweep specification is malformed."""
+
+
+class OutputError(SqnxtError):
+    """An output file or folder cannot be written (missing folder, no permission, full disk)."""
+
+
+class LimitError(SqnxtError):
+    """A size, a count or an amount of work is beyond the documented limits (docs/errors.md)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -138,6 +139,18 @@ class Result:
         self.columns = LayerResult.columns(self.with_pj,
                                            getattr(accelerator, "template", "") == "systolic")
         self.summary = self._summary()
+        self._check_finite()
+
+    def _check_finite(self) -> None:
+        """No Infinity or NaN ever reaches an output (invalid JSON, "nan%" in a table): the
+        limits on inputs (docs/errors.md) keep every total finite; this is the backstop."""
+        from .errors import LimitError
+
+        for k, v in self.summary.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                raise LimitError(f"the result's {k} is not a finite number ({v!r}): an input "
+                                 f"(unit energy, size, clock or bandwidth) is too large",
+                                 field=k)
 
     @cached_property
     def layers(self):

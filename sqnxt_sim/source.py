@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import NetworkError
+from .limits import MAX_INPUT_BYTES, MAX_INT_DIGITS, MAX_YAML_NODES
 
 
 class LDict(dict):
@@ -59,10 +60,73 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    # Python refuses to convert integers of more than 4,300 digits (and a long one is slow);
+    # no field needs more than a few digits
+    digits = sum(ch.isdigit() for ch in node.value)
+    if digits > MAX_INT_DIGITS:
+        raise NetworkError(f"integer of {digits:,} digits is too large (limit: "
+                           f"{MAX_INT_DIGITS} digits; docs/errors.md)",
+                           line=node.start_mark.line + 1)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+def _reject(kind: str):
+    def construct(loader: _Loader, node: yaml.Node):
+        raise NetworkError(f"{kind} values ({node.tag}) are not supported; write a string, "
+                           f"a number, true/false, a list or a mapping (quote a date)",
+                           line=node.start_mark.line + 1)
+    return construct
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag, _kind in (("binary", "binary"), ("timestamp", "date/time"), ("set", "set"),
+                    ("omap", "ordered-mapping"), ("pairs", "pairs")):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _reject(_kind))
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, yaml.Node | None]:
+    """How many values the document holds once every alias is expanded, computed on the node
+    graph (an alias is the same node object) without expanding anything; and the first node
+    whose expansion alone passes the limit, to locate the error."""
+    sizes: dict[int, int] = {}
+    worst: list[yaml.Node] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = ([c for pair in node.value for c in pair]
+                    if isinstance(node, yaml.MappingNode) else list(node.value))
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)  # a cycle counts as one
+        sizes[id(node)] = min(total, MAX_YAML_NODES + 1)
+        if total > MAX_YAML_NODES and not worst:
+            worst.append(node)
+    return sizes.get(id(root), 1), (worst[0] if worst else None)
+
+
+class _BoundedLoader(_Loader):
+    def construct_document(self, node):
+        size, worst = _expanded_size(node)
+        if size > MAX_YAML_NODES:
+            at = worst if worst is not None else node
+            raise NetworkError(f"the YAML expands to more than {MAX_YAML_NODES:,} values "
+                               f"(aliases used too many times? docs/errors.md)",
+                               line=at.start_mark.line + 1)
+        return super().construct_document(node)
+
+
 def read_yaml(text: str, source: str | None, error=NetworkError) -> Any:
     """Parse YAML text keeping line numbers; syntax errors become located one-line errors."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - SafeLoader subclass
     except NetworkError as e:
         raise error(e.message, file=source, line=e.line, field=e.field) from None
     except yaml.MarkedYAMLError as e:
@@ -99,11 +163,15 @@ def read_source(path: str | os.PathLike, error=NetworkError, what: str = "networ
     """(path, text) of an input file; an unreadable or non-UTF-8 file is one located error."""
     path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            return path, fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)   # never more than the limit, even from a pipe
     except OSError as e:
         raise error(f"cannot read {what} file: {e.strerror}", file=path) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise error(f"the {what} file is larger than the limit of {MAX_INPUT_BYTES // 2**20} MiB "
+                    f"(docs/errors.md)", file=path)
+    try:
+        return path, data.decode("utf-8")
     except UnicodeDecodeError as e:
-        with open(path, "rb") as fh:
-            line = fh.read()[:e.start].count(b"\n") + 1
+        line = data[:e.start].count(b"\n") + 1
         raise error(f"not UTF-8 text ({e.reason})", file=path, line=line) from None

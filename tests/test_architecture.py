@@ -16,16 +16,17 @@ ALLOWED = {
     "errors": set(),
     "operands": set(),
     "workload": set(),
-    "expr": {"errors"},
-    "source": {"errors"},
-    "hardware": {"errors", "source"},
-    "network": {"errors", "workload", "expr", "source"},
+    "limits": {"errors"},
+    "expr": {"errors", "limits"},
+    "source": {"errors", "limits"},
+    "hardware": {"errors", "source", "limits"},
+    "network": {"errors", "workload", "expr", "source", "limits"},
     "dataflow": {"errors", "workload", "hardware.parts"},
     "tiling": {"errors", "workload", "operands", "dataflow", "hardware"},
     "machines": {"errors", "workload", "operands", "dataflow", "hardware", "tiling"},
 }
 # the layers whose job is output: they alone may print, exit, plot or use click
-OUTPUT_LAYERS = {"cli", "commands", "report", "sweep"}
+OUTPUT_LAYERS = {"cli", "commands", "report", "sweep", "outputs"}
 
 
 def _modules():

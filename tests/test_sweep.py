@@ -282,8 +282,11 @@ def test_sigkill_then_resume_equals_uninterrupted_run(write_spec, tmp_path):
     proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT)
     deadline = time.monotonic() + 30
     try:
+        # rows go to FILE.part while the sweep runs; FILE is replaced only when it is done
+        part = tmp_path / "killed.csv.part"
+        out.write_text("an older results file\n", encoding="utf-8")
         while time.monotonic() < deadline:    # wait until some rows, not all, are written
-            if out.exists() and out.read_text(encoding="utf-8").count("\n") > 20:
+            if part.exists() and part.read_text(encoding="utf-8").count("\n") > 20:
                 break
             if proc.poll() is not None:
                 break
@@ -291,13 +294,15 @@ def test_sigkill_then_resume_equals_uninterrupted_run(write_spec, tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)   # the sweep and its workers, at once
         proc.wait()
-    written = out.read_text(encoding="utf-8").count("\n") - 1
+    written = part.read_text(encoding="utf-8").count("\n") - 1
     assert 0 < written < 2 * 128, "the kill should land mid-sweep"
+    assert out.read_text(encoding="utf-8") == "an older results file\n", "killed: FILE intact"
     res = CliRunner().invoke(main, ["sweep", spec, "--out", str(out), "-j", "2", "--resume"])
     assert res.exit_code == 0, res.output
     got, want = read_rows(out), read_rows(ref)
     assert got[0] == want[0]
     assert sorted(got[1:]) == sorted(want[1:])
+    assert not part.exists()
     assert out.read_bytes() == ref.read_bytes()     # and, once complete, in sweep order
 
 

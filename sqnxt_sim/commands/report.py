@@ -38,10 +38,14 @@ def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
           --baseline alexnet -f csv -o compare.csv
     """
     from ..network.yaml_io import load_network
+    from ..outputs import check_output, ensure_dir
     from ..report.compare import compare_frame, find_baseline
     from ..report.tables import fmt_int, render
     from ..simulate import simulate
 
+    check_output(out)
+    if plot_dir:
+        ensure_dir(plot_dir)
     acc = resolve_accelerator(accel, dataflow, sets)
     runs, stems = [], []
     for path in networks:
@@ -92,8 +96,10 @@ def report(out_dir: str, root: str | None, no_figures: bool) -> None:
     OUT_DIR/results.csv and OUT_DIR/figures/ (PNG and SVG). The output is byte-for-byte
     deterministic. See docs/report.md.
     """
+    from ..outputs import ensure_dir
     from ..report.paper import generate
 
+    ensure_dir(out_dir)
     t = time.perf_counter()
     rep, written = generate(out_dir, root, figures=not no_figures)
     n = sum(e.reproduced for e in rep.claims)

@@ -55,6 +55,15 @@ def _hms(s: float) -> str:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on a Dask distributed cluster at ADDRESS (e.g. tcp://host:8786), or "
                    "'local' to start a LocalCluster.  Needs the dask extra.")
+@click.option("--tls-ca-file", type=click.Path(dir_okay=False), metavar="PEM",
+              help="With --scheduler tls://…: the CA certificate the scheduler's must be "
+                   "signed by (Dask's tls_ca_file).")
+@click.option("--tls-cert", type=click.Path(dir_okay=False), metavar="PEM",
+              help="With --scheduler tls://…: this client's certificate (Dask's "
+                   "tls_client_cert; may also hold the key).")
+@click.option("--tls-key", type=click.Path(dir_okay=False), metavar="PEM",
+              help="With --scheduler tls://…: this client's private key (Dask's "
+                   "tls_client_key).")
 @click.option("--resume", is_flag=True,
               help="Keep the rows already in --out and run only the missing points.")
 @click.option("--chunk", type=click.IntRange(min=1),
@@ -63,8 +72,9 @@ def _hms(s: float) -> str:
               help="Also draw the sweep's figures into this directory (see plot-sweep).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary line.")
 @clean_errors
-def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, resume: bool,
-          chunk: int | None, plot_dir: str | None, quiet: bool) -> None:
+def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_file: str | None,
+          tls_cert: str | None, tls_key: str | None, resume: bool, chunk: int | None,
+          plot_dir: str | None, quiet: bool) -> None:
     """Run the design-space sweep SPEC: every design point × every network.
 
     SPEC is a sweep YAML file (docs/sweeps.md): a base accelerator, networks, and axes over
@@ -79,13 +89,22 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, resume: 
       sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --scheduler local
       sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --resume
     """
-    from ..sweep.run import run_sweep
+    from ..outputs import check_output, ensure_dir
+    from ..sweep.run import check_scheduler_address, dask_security, run_sweep
     from ..sweep.spec import load_sweep
 
+    check_output(out)
+    if plot_dir:
+        ensure_dir(plot_dir)
+    security = dask_security(tls_ca_file, tls_cert, tls_key)
+    if security is not None and not scheduler:
+        raise click.UsageError("--tls-ca-file/--tls-cert/--tls-key need --scheduler")
+    if scheduler and scheduler != "local":
+        check_scheduler_address(scheduler)
     s = load_sweep(spec)
     show = not quiet and sys.stderr.isatty()
     stats = run_sweep(s, out, jobs=jobs, scheduler=scheduler, resume=resume, chunk=chunk,
-                      progress=_Bar(s.name) if show else None)
+                      progress=_Bar(s.name) if show else None, security=security)
     if show:
         rate = stats.points / stats.seconds if stats.seconds else 0.0
         click.echo(f"{s.name}: {stats.points} points, {stats.rows} rows written to {out} "
@@ -133,8 +152,10 @@ def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | No
       sqnxt-sim plot-sweep results.csv -o figs/ --heatmap cycles --axes pe_array.rows rf.registers
       sqnxt-sim plot-sweep stem.csv -o figs/ --heatmap time_ms --baseline 1.0-SqNxt-23
     """
+    from ..outputs import ensure_dir
     from ..sweep.plots import plot_sweep
 
+    ensure_dir(out_dir)
     written = plot_sweep(results, out_dir, x=x, y=y, heatmap=heatmap, axes=axes,
                          networks=networks or None,
                          label=label.split(",") if label else None, baseline=baseline,

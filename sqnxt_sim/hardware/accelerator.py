@@ -16,6 +16,14 @@ from typing import Any
 import yaml
 
 from ..errors import AcceleratorError
+from ..limits import (
+    BANDWIDTH_GBPS,
+    CLOCK_MHZ,
+    MAX_ARRAY_DIM,
+    MAX_BUFFER_KB,
+    MAX_DRAM_LATENCY,
+    MAX_RF_REGISTERS,
+)
 from .energy import EnergyTable, energy_table
 from .parts import ArraySpec, BufferSpec, DramSpec
 
@@ -26,6 +34,21 @@ DATAFLOWS: dict[str, tuple[str, ...]] = {}
 
 def _pos(v):
     return None if 0 < v < float("inf") else ("must be finite" if v > 0 else "must be positive")
+
+
+def _at_most(limit):
+    """Positive and at most ``limit`` (docs/errors.md)."""
+    def check(v):
+        return _pos(v) or (None if v <= limit else
+                           f"is above the limit of {limit:,g} (docs/errors.md)")
+    return check
+
+
+def _within(lo, hi):
+    def check(v):
+        return _pos(v) or (None if lo <= v <= hi else
+                           f"is outside the supported range {lo:g} to {hi:g} (docs/errors.md)")
+    return check
 
 
 def _frac(v):
@@ -63,20 +86,25 @@ class Accelerator:
     dataflow: str = _spec(
         "dataflow", "squeezelerator: os, ws or hybrid (best per layer); systolic: os, ws or is",
         "hybrid")
-    rows: int = _spec("pe_array.rows", "PE rows", 32, _pos)
-    cols: int = _spec("pe_array.cols", "PE columns", 32, _pos)
+    rows: int = _spec("pe_array.rows", "PE rows", 32, _at_most(MAX_ARRAY_DIM))
+    cols: int = _spec("pe_array.cols", "PE columns", 32, _at_most(MAX_ARRAY_DIM))
     rf_registers: int = _spec(
         "rf.registers", "register-file entries per PE (OS: partial sums of this many filters; "
-        "WS: double-buffers the stationary weight when ≥ 2)", 16, _pos)
+        "WS: double-buffers the stationary weight when ≥ 2)", 16,
+        _at_most(MAX_RF_REGISTERS))
     word_bits: int = _spec("word_bits", "data word width in bits", 16, _word)
-    buffer_kb: float = _spec("global_buffer.kb", "on-chip global buffer, KiB", 128.0, _pos)
+    buffer_kb: float = _spec("global_buffer.kb", "on-chip global buffer, KiB", 128.0,
+                             _at_most(MAX_BUFFER_KB))
     dram_bandwidth_gbps: float = _spec(
-        "dram.bandwidth_gbps", "effective DRAM bandwidth, GB/s (1e9 bytes/s)", 16.0, _pos)
+        "dram.bandwidth_gbps", "effective DRAM bandwidth, GB/s (1e9 bytes/s)", 16.0,
+        _within(*BANDWIDTH_GBPS))
     dram_latency_cycles: int = _spec(
         "dram.latency_cycles", "DRAM latency paid once per layer before the first tile (later "
         "transfers are double-buffered)", 100,
-        lambda v: None if v >= 0 else "must be non-negative")
-    clock_mhz: float = _spec("clock_mhz", "array clock, MHz", 500.0, _pos)
+        lambda v: "must be non-negative" if v < 0 else (
+            None if v <= MAX_DRAM_LATENCY else
+            f"is above the limit of {MAX_DRAM_LATENCY:,} (docs/errors.md)"))
+    clock_mhz: float = _spec("clock_mhz", "array clock, MHz", 500.0, _within(*CLOCK_MHZ))
     sparsity: float = _spec(
         "sparsity", "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot "
         "skip", 0.4, _frac)
@@ -109,7 +137,9 @@ class Accelerator:
         "simd", _one_of("simd", "array"))
     simd_lanes: int = _spec(
         "pooling.simd_lanes", "SIMD unit width in words per cycle; 0 = as many as the array "
-        "has columns", 0, lambda v: None if v >= 0 else "must be non-negative")
+        "has columns", 0, lambda v: "must be non-negative" if v < 0 else (
+            None if v <= MAX_ARRAY_DIM else
+            f"is above the limit of {MAX_ARRAY_DIM:,} (docs/errors.md)"))
     tiling_objective: str = _spec(
         "tiling.objective", "what the buffer-tiling search minimises first: time (the papers' "
         "choice; then DRAM traffic) or traffic (then time)", "time", _one_of("time", "traffic"))
@@ -232,8 +262,10 @@ def _coerce(f: Field, v: Any, source, line) -> Any:
         v = float(v)
     if f.kind is int:
         if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, float) and v.is_integer():
+            if isinstance(v, float) and v.is_integer() and abs(v) < 2**63:
                 v = int(v)
+            elif isinstance(v, float) and v.is_integer():
+                raise bad(f"{f.key} {v:g} is above the limit (docs/errors.md)")
             else:
                 raise bad(f"{f.key} must be an integer, got {v!r}")
     elif f.kind is float:
@@ -313,8 +345,10 @@ def load_accelerator(path: str | os.PathLike | None = None,
     try:
         return from_flat(flat, source, lines)
     except AcceleratorError as e:
-        if e.field in (overrides or {}) and e.line is None:
-            e.message = f"--set {e.field}: {e.message}"
+        set_key = next((k for k in (overrides or {}) if e.field == k
+                        or (e.field or "").startswith(k + ".")), None)
+        if set_key is not None and e.line is None:
+            e.message = f"--set {set_key}: {e.message}"
             e.file = None
         raise
 

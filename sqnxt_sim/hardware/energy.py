@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import AcceleratorError
+from ..limits import MAX_UNIT_ENERGY
 
 ACTIONS = ("mac", "rf_read", "rf_write", "array", "sram_read", "sram_write", "dram_read",
            "dram_write")
@@ -40,6 +41,10 @@ class EnergyTable:
             v = getattr(self, a)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
                 raise AcceleratorError(f"energy.{a} must be a non-negative number, got {v!r}",
+                                       field=f"energy.{a}")
+            if v > MAX_UNIT_ENERGY:   # totals (counts up to ~10¹⁶) must stay finite
+                raise AcceleratorError(f"energy.{a} {v:g} is above the limit of "
+                                       f"{MAX_UNIT_ENERGY:g} (docs/errors.md)",
                                        field=f"energy.{a}")
         if self.mac <= 0:
             raise AcceleratorError("energy.mac must be positive (energies are normalised to it)",

@@ -7,7 +7,8 @@ from functools import cached_property
 
 import networkx as nx
 
-from ..errors import NetworkError
+from ..errors import LimitError, NetworkError
+from ..limits import check_layer
 from ..workload import Workload
 from .layers import Input, Layer, Shape
 
@@ -115,8 +116,14 @@ class Network:
             d: LayerDef = g.nodes[name]["defn"]
             ins = tuple(nodes[s].out_shape for s in d.inputs)
             try:
+                # sizes first (docs/errors.md): the model's arithmetic must stay bounded
+                check_layer(d.layer, ins, Shape(1, 1, 1), lambda: 0)
                 out = d.layer.output_shape(ins)
+                check_layer(d.layer, ins, out, lambda d=d, ins=ins: d.layer.macs(ins))
             except NetworkError as e:
+                e.message = f"{d.layer.type_name} {d.name!r}: {e.message}"
+                raise e.located(file=source, line=d.line_of(e.field)) from None
+            except LimitError as e:
                 e.message = f"{d.layer.type_name} {d.name!r}: {e.message}"
                 raise e.located(file=source, line=d.line_of(e.field)) from None
             if out.c < 1 or out.h < 1 or out.w < 1:

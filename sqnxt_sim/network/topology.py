@@ -27,6 +27,7 @@ import os
 import re
 
 from ..errors import NetworkError
+from ..limits import MAX_INT_DIGITS, MAX_LAYERS
 from ..workload import fold_padding
 from .graph import LayerDef, Network
 from .layers import FC, Add, Conv, GlobalPool, Input, Pool, Shape
@@ -99,6 +100,10 @@ def _header(cells: list[str], source: str | None, line: int) -> tuple[dict[str, 
 
 def _int(cells: list[str], header: list[str], i: int, source, line) -> int:
     text = cells[i]
+    if re.fullmatch(r"\+?\d+", text) and len(text) > MAX_INT_DIGITS:
+        raise NetworkError(f"integer of {len(text):,} digits is too large (limit: "
+                           f"{MAX_INT_DIGITS} digits; docs/errors.md)", file=source,
+                           line=line, field=header[i])
     if not re.fullmatch(r"\+?\d+", text) or int(text) < 1:
         raise NetworkError(f"expected a positive integer, got {text!r}", file=source,
                            line=line, field=header[i])
@@ -116,6 +121,9 @@ def load_topology(text: str, source: str | None = None) -> Network:
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         cells = _cells(raw)
+        if len(defs) >= 2 * MAX_LAYERS:   # an input node and a conv per row
+            raise NetworkError(f"more than {MAX_LAYERS:,} layer rows (docs/errors.md)",
+                               file=source, line=lineno)
         if index is None:
             header = cells
             index, gemm = _header(cells, source, lineno)

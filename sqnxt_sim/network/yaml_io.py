@@ -14,6 +14,7 @@ import yaml
 
 from ..errors import NetworkError
 from ..expr import ExprError, evaluate
+from ..limits import MAX_LAYERS
 from ..source import LDict, line_of, read_source, read_yaml
 from .graph import LayerDef, Network
 from .layers import (
@@ -131,7 +132,6 @@ class _Scope:
         return None
 
 
-MAX_LAYERS = 100_000
 
 
 class _Expander:
@@ -180,6 +180,15 @@ class _Expander:
             return [self.value(x, scope, d, key) for x in v]
         return v
 
+    def condition(self, item: LDict, scope: _Scope) -> bool:
+        """``when:`` is true/false, or an expression giving one: a quoted 'false' or a list
+        would otherwise be truthy and silently keep the layer."""
+        v = self.value(item["when"], scope, item, "when")
+        if not isinstance(v, bool):
+            self.err(f"when must be true, false or an expression giving one, got {v!r}",
+                     item, "when")
+        return v
+
     def expand(self, items: Any, scope: _Scope, depth: int, owner: Any, key: str) -> str | None:
         """Expand a list of layer / template items; returns the full name of the last one."""
         if not isinstance(items, list):
@@ -194,7 +203,7 @@ class _Expander:
                 self.err("each layer must be a mapping with a 'type' (or a 'use')",
                          item if hasattr(item, "line") else owner, None if
                          hasattr(item, "line") else key)
-            if "when" in item and not self.value(item["when"], scope, item, "when"):
+            if "when" in item and not self.condition(item, scope):
                 continue
             if "use" in item:
                 last = self.instance(item, scope, depth, last)

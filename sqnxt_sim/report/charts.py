@@ -70,14 +70,20 @@ def _metadata(fmt: str) -> dict:
 
 def save(fig: Figure, base: str | os.PathLike, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write ``fig`` to ``base.<fmt>`` for every format; return the paths written."""
+    from ..outputs import ensure_dir, write_with
+
     base = Path(base)
-    base.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(base.parent)
     FigureCanvasAgg(fig)
     out = []
     for fmt in formats:
         path = base.with_name(f"{base.name}.{fmt}")
-        with _style():
-            fig.savefig(path, format=fmt, metadata=_metadata(fmt), bbox_inches="tight")
+
+        def draw(tmp: str, fmt=fmt) -> None:
+            with _style():
+                fig.savefig(tmp, format=fmt, metadata=_metadata(fmt), bbox_inches="tight")
+
+        write_with(path, draw, f".{fmt}")   # a temporary file renamed into place
         out.append(path)
     return out
 

@@ -266,11 +266,12 @@ def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, 
 
     study = Study(find_root(root) if root is None else root, accel)
     rep = build(study)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..outputs import ensure_dir, write_text
+
+    out = ensure_dir(out_dir)
     written = []
-    (out / "README.md").write_text(rep.markdown, encoding="utf-8", newline="\n")
-    (out / "results.csv").write_text(rep.csv, encoding="utf-8", newline="\n")
+    write_text(out / "README.md", rep.markdown)
+    write_text(out / "results.csv", rep.csv)
     written += [out / "README.md", out / "results.csv"]
     if figures:
         fig_dir = out / "figures"

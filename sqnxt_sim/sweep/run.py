@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from ..errors import MappingError, SweepError
+from ..errors import MappingError, OutputError, SweepError
 from ..network.graph import Network
 from ..result import summary_keys
 from .spec import SweepSpec, format_value
@@ -135,6 +135,24 @@ _WORKER: dict = {}
 
 def _init_worker(payload: Payload) -> None:
     _WORKER["payload"] = payload
+    _die_with_parent()
+
+
+def _die_with_parent(period: float = 0.5) -> None:
+    """A worker must not outlive its sweep: a SIGKILLed parent cannot tell its pool to stop,
+    and the worker would finish every chunk it holds (minutes).  A daemon thread notices the
+    parent is gone (the worker is re-parented, so getppid() changes) and ends the process."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sqnxt-parent-watch", daemon=True).start()
 
 
 def _run_local(tasks: list[Task]) -> list[list[str]]:
@@ -174,8 +192,49 @@ def _processes(payload: Payload, chunks: Iterator[list[Task]], jobs: int
                 fut.cancel()
 
 
-def _dask(payload: Payload, chunks: Iterator[list[Task]], jobs: int, scheduler: str
-          ) -> Iterator[tuple[int, list]]:
+def check_scheduler_address(address: str) -> None:
+    """A malformed --scheduler address is a clean error before any connection is tried."""
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise SweepError("--scheduler needs Dask distributed: pip install 'sqnxt-sim[dask]'",
+                         field="--scheduler") from None
+    try:
+        scheme, loc = parse_address(address, strict=True)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(loc)
+    except (ValueError, TypeError) as e:
+        msg = " ".join(str(e).split())[:200]
+        raise SweepError(f"--scheduler: malformed address {address!r} ({msg}); expected e.g. "
+                         f"tcp://host:8786, tls://host:8786 or 'local'",
+                         field="--scheduler") from None
+
+
+def dask_security(ca_file: str | None = None, cert: str | None = None,
+                  key: str | None = None):
+    """Dask's TLS settings from the --tls-* options (None when none is given).
+
+    The client checks the scheduler against ``ca_file`` and presents ``cert``/``key`` (one PEM
+    file may hold both); encryption is then required, so a ``tcp://`` address is refused.
+    """
+    if not (ca_file or cert or key):
+        return None
+    for name, path in (("--tls-ca-file", ca_file), ("--tls-cert", cert), ("--tls-key", key)):
+        if path is not None and not os.path.isfile(path):
+            raise SweepError(f"{name}: no such file {path!r}", field=name)
+    if key and not cert:
+        raise SweepError("--tls-key needs --tls-cert", field="--tls-key")
+    try:
+        from distributed.security import Security
+    except ImportError:
+        raise SweepError("--tls-* options need Dask distributed: pip install 'sqnxt-sim[dask]'",
+                         field="scheduler") from None
+    return Security(tls_ca_file=ca_file, tls_client_cert=cert, tls_client_key=key,
+                    require_encryption=True)
+
+
+def _dask(payload: Payload, chunks: Iterator[list[Task]], jobs: int, scheduler: str,
+          security=None) -> Iterator[tuple[int, list]]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -190,11 +249,13 @@ def _dask(payload: Payload, chunks: Iterator[list[Task]], jobs: int, scheduler: 
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
+            check_scheduler_address(scheduler)
             try:
-                client = Client(scheduler, timeout="10s")
-            except OSError as e:
-                raise SweepError(f"cannot reach Dask scheduler {scheduler!r}: {e}",
-                                 field="scheduler") from None
+                client = Client(scheduler, timeout="10s", security=security)
+            except (OSError, ValueError, TypeError) as e:
+                msg = " ".join(str(e).split())[:200]
+                raise SweepError(f"cannot reach Dask scheduler {scheduler!r}: {msg}",
+                                 field="--scheduler") from None
         with client:
             workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
             shared = client.scatter(payload, broadcast=True)
@@ -227,64 +288,94 @@ def _csv_text(rows: Iterable[list[str]]) -> str:
     return buf.getvalue()
 
 
-def _drop_partial_line(path: str) -> None:
-    """A sweep killed mid-write may leave half a row; cut the file back to the last newline."""
-    with open(path, "rb+") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        if size == 0:
-            return
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return
-        pos = size
-        block = 4096
-        while pos > 0:
-            start = max(0, pos - block)
-            fh.seek(start)
-            data = fh.read(pos - start)
-            nl = data.rfind(b"\n")
-            if nl >= 0:
-                fh.truncate(start + nl + 1)
-                return
-            pos = start
-        fh.truncate(0)
+def partial_path(out: str) -> str:
+    """Where a running sweep appends its rows: the results file is only replaced (atomically,
+    in sweep order) when every point is done, so a failed or killed sweep never damages it."""
+    return f"{out}.part"
 
 
-def read_done(path: str, header: list[str], n_axes: int) -> set[tuple[str, ...]]:
-    """(network, *axis values) of every row already in ``path`` (for --resume)."""
-    _drop_partial_line(path)
-    done = set()
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        first = next(reader, None)
-        if first is None:
-            return done
-        if first != header:
-            raise SweepError(f"cannot resume: its columns ({', '.join(first[:6])}…) are not this "
-                             f"sweep's ({', '.join(header[:6])}…); use another --out",
-                             file=path, line=1)
-        for row in reader:
-            if len(row) == len(header):
-                done.add(tuple(row[1:2 + n_axes]))
-    return done
+def _read_rows(path: str) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """(header, [(line number, row)]) of a results file; a last line without its newline (a
+    sweep killed mid-write) is dropped."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise SweepError(f"cannot read results file: {e.strerror}", file=path) from None
+    cut = data.rfind(b"\n")
+    complete = data[:cut + 1]
+    if data and cut < 0:
+        raise SweepError("cannot resume: the file has no complete header line (not a "
+                         "results file, or cut off while its header was written); use "
+                         "another --out", file=path, line=1)
+    try:
+        text = complete.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = complete[:e.start].count(b"\n") + 1
+        raise SweepError(f"cannot resume: not UTF-8 text ({e.reason})", file=path,
+                         line=line) from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        raise SweepError(f"cannot resume: malformed CSV ({e})", file=path) from None
+    if not rows:
+        return None, []
+    return rows[0], list(enumerate(rows[1:], start=2))
 
 
-def sort_file(path: str, names: tuple[str, ...]) -> None:
-    """Rewrite ``path`` in sweep order (point index, then the spec's network order)."""
+def read_done(path: str, header: list[str], spec: SweepSpec, names: tuple[str, ...]
+              ) -> tuple[set[tuple[str, ...]], list[list[str]]]:
+    """(network, *axis values) of every row already in ``path`` and the rows themselves (for
+    --resume).  Every row must be one this sweep could have written: a foreign or damaged row
+    is a located error, never silently kept or skipped."""
+    first, rows = _read_rows(path)
+    done: set[tuple[str, ...]] = set()
+    kept: list[list[str]] = []
+    if first is None:
+        return done, kept
+    if first != header:
+        raise SweepError(f"cannot resume: its columns ({', '.join(first[:6])}…) are not this "
+                         f"sweep's ({', '.join(header[:6])}…); use another --out",
+                         file=path, line=1)
+    n_axes = len(spec.keys)
+    size = spec.space_size
+    for line, row in rows:
+        def bad(msg: str, line=line) -> SweepError:
+            return SweepError(f"cannot resume: {msg}; use another --out", file=path,
+                              line=line)
+        if len(row) != len(header):
+            raise bad(f"the row has {len(row)} fields, the header {len(header)}")
+        if not row[0].isdigit() or len(row[0]) > 20 or int(row[0]) >= size:
+            raise bad(f"point {row[0][:40]!r} is not an index of this sweep's space "
+                      f"(0 to {size - 1})")
+        if row[1] not in names:
+            raise bad(f"network {row[1][:40]!r} is not one of this sweep's")
+        want = [format_value(v) for _, v in spec.point(int(row[0])).values]
+        if row[2:2 + n_axes] != want:
+            raise bad(f"the axis values of point {row[0]} are not this sweep's")
+        key = tuple(row[1:2 + n_axes])
+        if key in done:
+            raise bad(f"point {row[0]} of network {row[1]!r} appears twice")
+        done.add(key)
+        kept.append(row)
+    return done, kept
+
+
+def _sorted_rows(rows: list[list[str]], names: tuple[str, ...]) -> list[list[str]]:
     order = {n: i for i, n in enumerate(names)}
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        rows = list(reader)
-    if header is None:
-        return
-    rows.sort(key=lambda r: (int(r[0]), order.get(r[1], len(order)), r[1]))
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        fh.write(_csv_text([header]))
-        fh.write(_csv_text(rows))
-    os.replace(tmp, path)
+    return sorted(rows, key=lambda r: (int(r[0]), order.get(r[1], len(order)), r[1]))
+
+
+def sort_file(src: str, dest: str, names: tuple[str, ...]) -> None:
+    """Write the rows of ``src`` to ``dest`` in sweep order (point index, then the spec's network
+    order), atomically."""
+    from ..outputs import atomic_open
+
+    header, rows = _read_rows(src)
+    with atomic_open(dest) as fh:
+        if header is not None:
+            fh.write(_csv_text([header]))
+            fh.write(_csv_text(_sorted_rows([r for _, r in rows], names)))
 
 
 # -- driver ----------------------------------------------------------------------------------
@@ -305,12 +396,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def tasks_for(payload: Payload, done: set[tuple[str, ...]] | None = None) -> Iterator[Task]:
+def tasks_for(payload: Payload, done: set[tuple[str, ...]] | None = None,
+              indices: Iterable[int] | None = None) -> Iterator[Task]:
     """(point, networks still to run) for every accepted point, streamed."""
     spec = payload.spec
     names = payload.names
     everything = tuple(range(len(names)))
-    for index in spec.indices():
+    for index in (spec.indices() if indices is None else indices):
         if not done:
             yield index, everything
             continue
@@ -322,7 +414,8 @@ def tasks_for(payload: Payload, done: set[tuple[str, ...]] | None = None) -> Ite
 
 def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
               scheduler: str | None = None, resume: bool = False, chunk: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> SweepStats:
+              progress: Callable[[int, int], None] | None = None,
+              security=None) -> SweepStats:
     """Run ``spec`` and write its rows to the CSV file ``out``.
 
     ``jobs``: local processes (default: every core; 1 runs in this process) or Dask workers for
@@ -337,40 +430,64 @@ def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
     jobs = jobs or default_jobs()
     stats = SweepStats()
 
+    from ..outputs import atomic_open
+
+    part = partial_path(out)
     done: set[tuple[str, ...]] = set()
-    fresh = not (resume and os.path.exists(out) and os.path.getsize(out) > 0)
-    if not fresh:
-        done = read_done(out, header, len(spec.keys))
+    kept: list[list[str]] = []
+    if resume:
+        # rows of a killed run (its .part file) or of the finished file, checked row by row
+        for source in (part, out):
+            if os.path.exists(source) and os.path.getsize(source) > 0:
+                done, kept = read_done(source, header, spec, payload.names)
+                break
         stats.skipped = len(done)
-    total = sum(1 for _ in tasks_for(payload, done)) if progress else 0
+    # a sample is drawn now, before any file is touched: a filter nothing satisfies is an
+    # error here, not after the first points ran
+    drawn = (spec.sample_indices()
+             if spec.sample_n is not None and spec.sample_n < spec.space_size else None)
+    total = sum(1 for _ in tasks_for(payload, done, drawn)) if progress else 0
     if progress:
         progress(0, total)
+
+    # the .part file starts as the header and the rows kept (a rewrite, atomic); new rows are
+    # appended and flushed as chunks finish, so a killed sweep loses only the chunks in flight
+    with atomic_open(part) as fh:
+        fh.write(_csv_text([header]))
+        fh.write(_csv_text(kept))
+    del kept
 
     if chunk is None:
         # big enough that per-chunk overhead vanishes, small enough to balance and to lose
         # little when killed
         n = total or min(spec.space_size, spec.sample_n or spec.space_size)  # no filter pass
         chunk = max(1, min(16, n // (4 * jobs) if jobs > 1 else 16))
-    chunks = _chunks(tasks_for(payload, done), chunk)
+    chunks = _chunks(tasks_for(payload, done, drawn), chunk)
     if scheduler:
-        stream = _dask(payload, chunks, jobs, scheduler)
+        stream = _dask(payload, chunks, jobs, scheduler, security)
     elif jobs == 1:
         stream = _serial(payload, chunks)
     else:
         stream = _processes(payload, chunks, jobs)
 
-    with open(out, "w" if fresh else "a", newline="", encoding="utf-8") as fh:
-        if fresh:
-            fh.write(_csv_text([header]))
-            fh.flush()
+    try:
+        fh = open(part, "a", newline="", encoding="utf-8")
+    except OSError as e:
+        raise OutputError(f"cannot write output file: {e.strerror}", file=part) from None
+    with fh:
         for npoints, rows in stream:
-            fh.write(_csv_text(rows))
-            fh.flush()
+            try:
+                fh.write(_csv_text(rows))
+                fh.flush()
+            except OSError as e:
+                raise OutputError(f"cannot write output file: {e.strerror}",
+                                  file=part) from None
             stats.points += npoints
             stats.rows += len(rows)
             stats.errors += sum(1 for r in rows if r[-1])
             if progress:
                 progress(stats.points, total)
-    sort_file(out, payload.names)
+    sort_file(part, out, payload.names)     # the results file is replaced only now
+    os.unlink(part)
     stats.seconds = time.perf_counter() - t0
     return stats

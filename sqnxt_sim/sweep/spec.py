@@ -17,13 +17,13 @@ from typing import Any
 
 from ..errors import AcceleratorError, SweepError
 from ..expr import ExprError, evaluate
-from ..hardware.accelerator import BY_KEY, Accelerator, flatten, from_flat
+from ..hardware.accelerator import BY_KEY, Accelerator, _coerce, flatten, from_flat
+from ..limits import MAX_AXIS_VALUES, MAX_SAMPLE_DRAWS, MAX_SPACE_POINTS
 
 TOP_KEYS = ("name", "description", "accelerator", "networks", "grid", "zip", "sample",
             "filters", "layers")
 SAMPLE_KEYS = ("n", "seed")
 RANGE_KEYS = ("start", "stop", "step", "factor")
-MAX_AXIS_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class SweepSpec:
     description: str = ""
     layers: tuple[str, ...] = ()            # layers whose own metrics get columns too
     layers_line: int | None = None
+    sample_line: int | None = None
 
     # -- the index space -----------------------------------------------------------------
     @property
@@ -100,18 +101,36 @@ class SweepSpec:
             return
         # Distinct indices drawn until n pass the filters (or the space is exhausted), then run
         # in index order (cache-friendly).  Memory is O(draws), never O(space).
+        yield from self.sample_indices()
+
+    def sample_indices(self) -> list[int]:
+        """The seeded sample, in index order.  The draws are bounded: a filter that (almost)
+        nothing satisfies is an error after at most max(100 × n, MAX_SAMPLE_DRAWS) draws,
+        never an endless loop."""
+        total = self.space_size
+        n = self.sample_n or 0
+        budget = max(100 * n, MAX_SAMPLE_DRAWS)
         rng = random.Random(self.sample_seed)
         seen: set[int] = set()
         chosen: list[int] = []
-        while len(chosen) < self.sample_n and len(seen) < total:
+        draws = 0
+        while len(chosen) < n and len(seen) < total:
+            if draws >= budget:
+                raise SweepError(f"sample: only {len(chosen)} of n={n} points passed the "
+                                 f"filters in {draws:,} random draws; loosen the filters or "
+                                 f"lower sample.n", file=self.source, line=self.sample_line,
+                                 field="sample.n")
+            draws += 1
             i = rng.randrange(total)
             if i in seen:
                 continue
             seen.add(i)
             if self.accepts(self.point(i)):
                 chosen.append(i)
-        del seen
-        yield from sorted(chosen)
+        if not chosen:
+            raise SweepError("sample: no point of the space passes the filters",
+                             file=self.source, line=self.sample_line, field="filters")
+        return sorted(chosen)
 
     def accepts(self, point: Point) -> bool:
         if not self.filters:
@@ -311,7 +330,8 @@ class _Parser:
                          base_flat=tuple(base_flat.items()),
                          base_lines=tuple(base_lines.items()),
                          sample_n=sample_n, sample_seed=seed, description=description,
-                         layers=tuple(layers), layers_line=line_of(doc, "layers"))
+                         layers=tuple(layers), layers_line=line_of(doc, "layers"),
+                         sample_line=line_of(doc, "sample") if sample is not None else None)
         self.check_semantics(spec, doc)
         return spec
 
@@ -368,19 +388,33 @@ class _Parser:
         if not isinstance(vals, list) or not vals:
             self.err(f"{field} must be a non-empty list of values or a range "
                      "{start, stop, step|factor}", d, key, field)
+        if len(vals) > MAX_AXIS_VALUES:
+            self.err(f"{field} has {len(vals):,} values, above the limit of "
+                     f"{MAX_AXIS_VALUES:,} (docs/errors.md)", d, key, field)
         out = []
+        seen: set = set()      # a set, not a list: a 100,000-value axis parses in linear time
         for v in vals:
             if isinstance(v, (dict, list)) and key != "energy":
                 self.err(f"{field}: value {v!r} must be a scalar", d, key, field)
-            if v in out:
+            try:
+                frozen = _freeze(v)
+                # 1 and 1.0 (and true) are the same value to Python; keep them distinct
+                ident = (type(v).__name__, frozen)
+                twice = ident in seen
+            except TypeError:          # an unhashable value inside an energy mapping
+                self.err(f"{field}: value {v!r} must be a scalar or a mapping of scalars",
+                         d, key, field)
+            if twice:
                 self.err(f"{field}: value {v!r} is listed twice", d, key, field)
-            out.append(_freeze(v))
-        # each value must be valid for the field on the base accelerator (type, range and
-        # cross-field rules), located at the axis
-        _, flat, lines = self.base
+            seen.add(ident)
+            out.append(frozen)
+        # each value must be valid for the field (type and range), located at the axis; the
+        # cross-field rules (template, dataflow, scalesim_compat) are checked over the whole
+        # space once the axes are known (check_space)
+        fld = BY_KEY[key]
         for v in out:
             try:
-                from_flat({**flat, key: _thaw(v)}, None, {**lines, key: None})
+                _coerce(fld, _thaw(v), None, None)
             except AcceleratorError as e:
                 self.err(f"{format_value(v)}: {e.message}", d, key, field)
         return out
@@ -414,10 +448,64 @@ class _Parser:
                 v = round(v, 12)
         return out
 
+    def check_space(self, spec: SweepSpec, doc: dict) -> None:
+        """Every point of the space must build, before the first one runs: each value was
+        checked alone; what remains are the cross-field rules, which involve only the
+        template, dataflow and scalesim_compat axes, so every combination of those axes'
+        values is built (a handful), with the other fields at their first value."""
+        from ..hardware.accelerator import validate
+
+        cross = ("template", "dataflow", "scalesim_compat")
+        involved = [a for a in spec.axes if any(k in cross for k in a.keys)]
+        first = tuple(a.values[0] for a in spec.axes)
+        base = dict(zip((k for a in spec.axes for k in a.keys),
+                        (v for vals in first for v in vals)))
+        combos = 1
+        for a in involved:
+            combos *= len(a)
+        if combos > MAX_AXIS_VALUES:
+            raise SweepError(f"{combos:,} combinations of template, dataflow and "
+                             f"scalesim_compat values: above the limit of {MAX_AXIS_VALUES:,}",
+                             file=self.source, line=1, field="grid")
+        from itertools import product
+
+        for picks in product(*(a.values for a in involved)):
+            values = dict(base)
+            for a, vals in zip(involved, picks):
+                values.update(zip(a.keys, vals))
+            flat = {**dict(spec.base_flat), **{k: _thaw(v) for k, v in values.items()}}
+            try:
+                acc = from_flat(flat, None, {})
+                validate(acc)
+            except AcceleratorError as e:
+                where = ", ".join(f"{k}={format_value(values[k])}"
+                                  for a in involved for k in a.keys)
+                key = e.field if e.field in values else next(
+                    (k for a in involved for k in a.keys), None)
+                section = next((sec for sec in ("grid", "zip") if isinstance(doc.get(sec),
+                                (dict, list)) and key in _section_keys(doc.get(sec))), "grid")
+                from ..source import line_of
+                holder = doc.get(section)
+                line = None
+                if isinstance(holder, dict):
+                    line = line_of(holder, key)
+                elif isinstance(holder, list):
+                    line = next((line_of(g, key) for g in holder
+                                 if isinstance(g, dict) and key in g), None)
+                raise SweepError(f"design point {where}: {e.message} (every combination of "
+                                 f"the axes must be valid; zip the axes that go together)",
+                                 file=self.source, line=line or 1,
+                                 field=f"{section}.{key}") from None
+
     def check_semantics(self, spec: SweepSpec, doc: dict) -> None:
         """Cross-field rules: the base and the first point build; filters parse and name known
         variables."""
+        if spec.space_size > MAX_SPACE_POINTS:
+            raise SweepError(f"the design space has {spec.space_size:,} points, above the "
+                             f"limit of {MAX_SPACE_POINTS:,} (docs/errors.md)",
+                             file=self.source, line=1, field="grid")
         base = spec.accelerator_with(())
+        self.check_space(spec, doc)
         if spec.axes:
             base = spec.accelerator_for(spec.point(0))
         scope = filter_scope(base)
@@ -431,6 +519,12 @@ class _Parser:
             except RecursionError:
                 raise SweepError("expression too deep", file=self.source, line=line,
                                  field="filters") from None
+
+
+def _section_keys(section: Any) -> set:
+    if isinstance(section, dict):
+        return set(section)
+    return {k for g in section if isinstance(g, dict) for k in g}
 
 
 def _read_accelerator(path: str) -> tuple[dict, dict]:
