@@ -99,22 +99,24 @@ def matview(dims: list[int]) -> Shape:
     return Shape(math.prod(d[:-2]), d[-2], d[-1])
 
 
-def canon_axis(dims: list[int], axis: int) -> int | None:
-    """The C/H/W axis (0, 1, 2) that ONNX ``axis`` of a tensor of ``dims`` becomes under
-    ``canon``, or None when a concat / slice along it is not one along a canon axis."""
+def canon_axis(dims: list[int], axis: int) -> tuple[int, int] | None:
+    """(C/H/W axis, stride) that ONNX ``axis`` of a tensor of ``dims`` becomes under ``canon``:
+    a range [s, e) along ``axis`` is [s * stride, e * stride) along the canon axis.  None when a
+    concat / slice along it is not one contiguous range of a canon axis."""
     r = len(dims)
     a = axis + r if axis < 0 else axis
     if r <= 1:
-        return 0 if a == 0 else None
+        return (0, 1) if a == 0 else None
     if r == 2:
         if dims[0] == 1:
-            return 0 if a == 1 else None
-        return a + 1
+            return (0, 1) if a == 1 else None
+        return (a + 1, 1)
     if a == r - 1:
-        return 2
+        return (2, 1)
     if a == r - 2:
-        return 1
-    return 0 if math.prod(dims[:a]) == 1 and math.prod(dims[a + 1:r - 2]) == 1 else None
+        return (1, 1)
+    # a leading axis, collapsed into C: contiguous when every axis before it has size 1
+    return (0, math.prod(dims[a + 1:r - 2])) if math.prod(dims[:a]) == 1 else None
 
 
 class _Importer:
@@ -618,6 +620,7 @@ class _Importer:
         out = node.output[0]
         od = self.shape_of(out)
         axis = canon_axis(od, self.attrs(node)["axis"])
+        axis = axis and axis[0]
         if axis is None:
             self.err(f"Concat along axis {self.attrs(node)['axis']} of a {len(od)}-d tensor "
                      f"{od} is not along channels, rows or columns")
@@ -631,14 +634,16 @@ class _Importer:
     def _slice(self, node, x: str, out: str, axis_onnx: int, start: int, name: str) -> None:
         xd = self.shape_of(x)
         od = self.shape_of(out)
-        axis = canon_axis(xd, axis_onnx)
-        if axis is None:
+        found = canon_axis(xd, axis_onnx)
+        if found is None:
             self.err(f"slicing axis {axis_onnx} of a {len(xd)}-d tensor {xd} is not along "
                      f"channels, rows or columns")
+        axis, stride = found
         size = od[axis_onnx] if len(od) == len(xd) else 1
         src = self.need(x, canon(xd))
         lname = self.unique(name)
-        self.add(lname, Slice(axis=axis, start=start, end=start + size), (src,))
+        self.add(lname, Slice(axis=axis, start=start * stride, end=(start + size) * stride),
+                 (src,))
         shape = self.shape_from_defs(lname)
         self.ir_shape[lname] = shape
         if shape.elems != math.prod(od):
@@ -748,6 +753,20 @@ def load_onnx(path: str | os.PathLike) -> Network:
         raise NetworkError("not an ONNX model: the file parses as protobuf but holds no ONNX "
                            "graph (ir_version and graph.node are missing)", file=path)
     return _Importer(model, path).run()
+
+
+def describe(path: str) -> str:
+    """One line on an ONNX file's provenance: producer and doc string (for an imported YAML)."""
+    onnx = onnx_module()
+    m = onnx.ModelProto()
+    with open(path, "rb") as fh:
+        m.ParseFromString(fh.read())
+    parts = [f"Source: ONNX model {os.path.basename(path)}"]
+    if m.producer_name:
+        parts.append(f"produced by {m.producer_name} {m.producer_version}".rstrip())
+    if m.doc_string:
+        parts.append(m.doc_string.strip())
+    return "; ".join(parts)
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -561,8 +561,9 @@ def loads_network(text: str, source: str | None = None) -> Network:
     return parse_network(read_yaml(text, source), source)
 
 
-def dump_network(net: Network) -> str:
-    """A flat YAML (no templates, every input explicit) that loads back to an equal network."""
+def dump_network(net: Network, header: str | None = None) -> str:
+    """A flat YAML (no templates, every input explicit) that loads back to an equal network;
+    ``header``, if given, is a comment line written first (e.g. where the network came from)."""
     inputs = [n.name for n in net if isinstance(n.layer, Input)]
     if len(inputs) != 1 or inputs[0] != INPUT_NAME:
         raise NetworkError(f"cannot write {net.name!r} as network YAML: it has {len(inputs)} "
@@ -587,6 +588,7 @@ def dump_network(net: Network) -> str:
 
     comment = f"flat dump of {net.name} ({net.source or 'in memory'}) by sqnxt-sim"
     lines = ["# " + " ".join(comment.splitlines()),  # a newline in a name must not end it
+             *(["# " + " ".join(header.splitlines())] if header else []),
              yaml.safe_dump({"name": net.name}, sort_keys=False).rstrip(),
              f"input: [{s.c}, {s.h}, {s.w}]", "layers:" if layers else "layers: []"]
     for e in layers:
