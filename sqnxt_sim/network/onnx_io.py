@@ -747,8 +747,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
         model = onnx.ModelProto()
         model.ParseFromString(data)
     except Exception as e:   # google.protobuf.message.DecodeError and relatives
-        raise NetworkError(f"not a readable ONNX model (truncated or not ONNX: {e})",
-                           file=path) from None
+        raise NetworkError(f"not an ONNX model, or a truncated one ({e})", file=path) from None
     if not model.HasField("graph") or not model.graph.node or model.ir_version < 1:
         raise NetworkError("not an ONNX model: the file parses as protobuf but holds no ONNX "
                            "graph (ir_version and graph.node are missing)", file=path)

@@ -15,7 +15,8 @@ around two batched MatMuls.  References:
   t, c, n, s of Sandler et al. 2018, Table 2; last conv 1280; dropout 0.2 and a 1280 -> 1000
   linear).
 * DeiT-Tiny (ViT-Ti/16 at 224): timm ``vision_transformer.py`` with embed 192, depth 12,
-  3 heads, MLP ratio 4, a class token and a learned position embedding (Touvron et al. 2021).
+  3 heads, MLP ratio 4, a class token and a learned position embedding (Touvron et al. 2021);
+  ``deit(d=384, heads=6)`` is DeiT-Small, used by the tests as a cross-check.
 
 Float weights are written as EXTERNAL data whose file is deliberately absent: the files stay a
 few tens of KB, and reading them exercises the "initializers external or stripped" path (only
@@ -171,10 +172,11 @@ def mobilenet_v2() -> onnx.ModelProto:
                    "torchvision models/mobilenetv2.py mobilenet_v2 width 1.0 (structure only)")
 
 
-def deit_tiny() -> onnx.ModelProto:
-    d, heads, depth, mlp, patch, size = 192, 3, 12, 768, 16, 224
+def deit(name: str = "DeiT-Tiny", d: int = 192, heads: int = 3) -> onnx.ModelProto:
+    """A DeiT / ViT-B/16-style encoder: embed ``d``, ``heads`` heads, depth 12, MLP ratio 4."""
+    depth, mlp, patch, size = 12, 4 * d, 16, 224
     hd, tokens = d // heads, (size // patch) ** 2 + 1
-    b = Builder("DeiT-Tiny", "deit_tiny.weights")
+    b = Builder(name, "deit.weights")
     x = b.one("Conv", ["x", b.weight("patch_embed.proj.weight", [d, 3, patch, patch]),
                        b.weight("patch_embed.proj.bias", [d])], "patch_embed.proj",
               kernel_shape=[patch, patch], strides=[patch, patch])
@@ -227,11 +229,12 @@ def deit_tiny() -> onnx.ModelProto:
     out = b.one("Gemm", [x, b.weight("head.weight", [1000, d]), b.weight("head.bias", [1000])],
                 "head", transB=1)
     return b.model([3, size, size], out, [1000],
-                   "timm vision_transformer.py deit_tiny_patch16_224 layout (structure only)")
+                   f"timm vision_transformer.py deit_*_patch16_224 layout, embed {d}, {heads} "
+                   f"heads (structure only)")
 
 
 MODELS = {"resnet18.onnx": lambda: resnet(18), "resnet50.onnx": lambda: resnet(50),
-          "mobilenet_v2.onnx": mobilenet_v2, "deit_tiny.onnx": deit_tiny}
+          "mobilenet_v2.onnx": mobilenet_v2, "deit_tiny.onnx": deit}
 
 
 def check(model: onnx.ModelProto) -> None:
