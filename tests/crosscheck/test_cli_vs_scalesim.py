@@ -11,14 +11,13 @@ FC layer, and pooling/add layers that are omitted.  Skipped when SCALE-Sim is no
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from scalesim_locate import scalesim_python
 from click.testing import CliRunner
+from scalesim_locate import scalesim_python
 
 from sqnxt_sim.cli import main
 
