@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -246,6 +248,21 @@ def test_max_pool_ceil_mode_and_pads(tmp_path):
     assert net["c"].layer.mode == "avg"
 
 
+def test_ceil_mode_window_in_the_padding_depends_on_the_opset(tmp_path):
+    # 5 wide, k 2, s 2, pads 1: ceil(5 / 2) + 1 = 4 windows; the 4th starts at padded index 6,
+    # past the input (1..5): ONNX 22 (like PyTorch and Caffe) drops it -> 3
+    pool = [N("MaxPool", ["x"], "y", kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1,
+              pads=[1, 1, 1, 1])]
+    assert str(build(tmp_path, pool, [1, 1, 5, 5], opset=22)["y"].out_shape) == "1x3x3"
+    p = _model_file(tmp_path, pool, [1, 1, 5, 5], opset=17, name="ceil17")
+    _fails(p, contains=["wholly in the padding", "opset_version >= 22"])
+    # the export of such a pool is written at opset 22
+    net = loads_network("input: [1, 5, 5]\nlayers:\n  - {name: y, type: maxpool, kernel: 2, "
+                        "stride: 2, pad: 1, ceil: true}\n")
+    m = to_onnx(net)
+    assert m.opset_import[0].version == 22
+
+
 def test_global_pools(tmp_path):
     net = build(tmp_path, [N("GlobalAveragePool", ["x"], "a"), N("GlobalMaxPool", ["x"], "b"),
                            N("Add", ["a", "b"], "y")], [1, 7, 5, 5])
@@ -392,6 +409,44 @@ def test_conv_dilation_in_yaml():
                         "  - {name: c, type: conv, out: 2, kernel: 3, dilation: 3}\n")
     # span (3 - 1) * 3 + 1 = 7: 9 - 7 + 1 = 3
     assert str(net["c"].out_shape) == "2x3x3" and net["c"].macs == 2 * 2 * 9 * 9
+
+
+@st.composite
+def conv_pool_nets(draw):
+    """A random conv -> pool -> conv chain in YAML, with sizes that always fit."""
+    c = draw(st.integers(1, 4)) * draw(st.sampled_from([1, 3]))
+    h, w = draw(st.integers(6, 20)), draw(st.integers(6, 20))
+    g = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+    out = g * draw(st.integers(1, 3))
+    k, d = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    pads = [draw(st.integers(0, 2)) for _ in range(4)]
+    s = draw(st.integers(1, 3))
+    pk, ps = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    ppad = [draw(st.integers(0, pk - 1)) for _ in range(4)]
+    ceil = draw(st.booleans())
+    mode = draw(st.sampled_from(["maxpool", "avgpool"]))
+    return (f"name: rnd\ninput: [{c}, {h}, {w}]\nlayers:\n"
+            f"  - {{name: c1, type: conv, out: {out}, kernel: {k}, stride: {s}, pad: {pads}, "
+            f"groups: {g}, dilation: {d}, bias: true, bn: true, relu: true}}\n"
+            f"  - {{name: p1, type: {mode}, kernel: {pk}, stride: {ps}, pad: {ppad}, "
+            f"ceil: {str(ceil).lower()}}}\n"
+            f"  - {{name: c2, type: conv, out: 2, kernel: 1}}\n")
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=conv_pool_nets())
+def test_random_conv_pool_chains_agree_with_onnx_shape_inference(text, tmp_path_factory):
+    """Export, then import: the importer checks every conv/pool output shape against onnx's own
+    shape inference (an independent implementation of the same rules), so a disagreement on
+    dilation, asymmetric pads, groups or ceil mode fails here."""
+    try:
+        net = loads_network(text)
+    except NetworkError:     # e.g. a kernel larger than its padded input: not a network
+        return
+    path = tmp_path_factory.mktemp("rnd") / "r.onnx"
+    onnx.save(to_onnx(net), path)
+    back = load_network(path)
+    assert back == net and back.totals == net.totals
 
 
 # -- bad input: one located line, exit 2 --------------------------------------------------------

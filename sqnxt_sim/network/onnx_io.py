@@ -53,6 +53,7 @@ from .layers import (
 )
 
 MIN_OPSET = 7
+CEIL_CLIP_OPSET = 22    # MaxPool/AveragePool-22: ceil_mode drops a window starting in padding
 WEIGHTS_AS_INPUTS = "sqnxt-sim:weights"     # metadata key written by to_onnx
 INPUT_NAME = "input"
 MISSING = ("reading ONNX needs the onnx package: pip install 'sqnxt-sim[onnx]' "
@@ -68,6 +69,17 @@ UNARY = {
 }
 RESHAPES = ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity")
 BINARY = {"Add": "add", "Sum": "add", "Sub": "add", "Mul": "mul", "Div": "mul"}
+
+
+def _clip_matters(hw, kernel, stride, pad) -> bool:
+    """Does the rule that drops a ceil-mode window starting in the bottom/right padding change
+    this pool's output size (so that ONNX before opset 22 and after disagree)?"""
+    from .layers import pool_extent
+    for i, (size, k, s) in enumerate(zip(hw, kernel, stride)):
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        if pool_extent(size, k, s, lo, hi, True) != -(-(size + lo + hi - k) // s) + 1:
+            return True
+    return False
 
 
 def onnx_module():
@@ -171,6 +183,7 @@ class _Importer:
             self.err(f"opset {version} is too old: sqnxt-sim reads opset {MIN_OPSET} to {top}; "
                      f"convert it with onnx.version_converter.convert_version(model, "
                      f"{max(MIN_OPSET, 13)})", "opset_import")
+        self.opset = version
         if version > top:
             self.err(f"opset {version} is newer than this onnx package knows ({top}); upgrade "
                      f"onnx (pip install -U onnx) or export with opset_version <= {top}",
@@ -405,7 +418,7 @@ class _Importer:
         dom = f" of domain {node.domain!r}" if node.domain not in ("", "ai.onnx") else ""
         self.err(f"operator {node.op_type}{dom} is not supported (docs/onnx.md lists those "
                  f"that are); replace it in the model (e.g. simplify or re-export it), or "
-                 f"describe the network in YAML (docs/network-format.md)", "op_type")
+                 f"describe the network in YAML (docs/network-format.md)")
 
     def attrs(self, node) -> dict:
         return {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -467,9 +480,16 @@ class _Importer:
             self.err("dilated pooling is not supported")
         k = tuple(a["kernel_shape"])
         strides, pad = self._window(node, xd, k)
+        ceil = bool(a.get("ceil_mode", 0))
+        if ceil and self.opset < CEIL_CLIP_OPSET and _clip_matters(xd[2:], k, strides, pad):
+            # ONNX before opset 22 keeps a last window that starts in the bottom/right padding
+            # (so lies wholly in it); the IR, Caffe, PyTorch and ONNX from opset 22 drop it.
+            # Which one the exporter meant cannot be told from the file.
+            self.err(f"with ceil_mode, opset {self.opset} gives this pool a last window lying "
+                     f"wholly in the padding (PyTorch and opset {CEIL_CLIP_OPSET} drop it); "
+                     f"re-export with opset_version >= {CEIL_CLIP_OPSET}, or without ceil_mode")
         try:
-            layer = Pool(mode, kernel=k, stride=strides, pad=pad,
-                         ceil=bool(a.get("ceil_mode", 0)))
+            layer = Pool(mode, kernel=k, stride=strides, pad=pad, ceil=ceil)
         except NetworkError as e:
             self.err(e.message, e.field)
         self.emit(node, layer, (self.need(x, canon(xd)),), node.output[0])
@@ -790,6 +810,10 @@ def to_onnx(net: Network, *, zero_weights: bool = False, opset: int = 17):
                            file=net.source)
     if any(isinstance(n.layer, PassThrough) and n.layer.op == "gelu" for n in net):
         opset = max(opset, 20)
+    if any(isinstance(n.layer, Pool) and n.layer.ceil and _clip_matters(
+            (n.in_shapes[0].h, n.in_shapes[0].w), n.layer.kernel, n.layer.stride, n.layer.pad)
+            for n in net):
+        opset = max(opset, CEIL_CLIP_OPSET)   # the first opset whose ceil_mode is the IR's
     nodes, inits, weight_inputs = [], [], []
     dims: dict[str, list[int]] = {}
     consumed = {s for n in net for s in n.inputs}
