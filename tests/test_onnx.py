@@ -393,6 +393,38 @@ def test_structure_only_models_stripped_external_and_weights_as_inputs(tmp_path)
     assert load_onnx(DATA / "resnet18.onnx").params == 11_689_512
 
 
+def test_shape_arithmetic_is_constant_folding(tmp_path):
+    # torch's flatten in older exports: Shape -> Gather -> Unsqueeze -> Concat -> Reshape
+    net = build(tmp_path, [N("Shape", ["x"], "shp"),
+                           N("Gather", ["shp", "zero"], "n", axis=0),
+                           N("Unsqueeze", ["n", "ax"], "n1"),
+                           N("Concat", ["n1", "minus1"], "target", axis=0),
+                           N("Reshape", ["x", "target"], "flat"),
+                           N("Cast", ["flat"], "flat32", to=TensorProto.FLOAT),
+                           N("Gemm", ["flat32", "w"], "y", transB=1)],
+                [1, 2, 3, 3], [I64("zero", 0), I64("ax", [0]), I64("minus1", [-1]),
+                               W("w", 4, 18)])
+    assert [n.type for n in net] == ["input", "fc"] and net["y"].macs == 72
+
+
+def test_initializers_listed_as_graph_inputs(tmp_path):
+    # keep_initializers_as_inputs=True (older exporters): the weight is an input too
+    net = build(tmp_path, [N("Conv", ["x", "w"], "y")], [1, 3, 5, 5], [W("w", 2, 3, 1, 1)],
+                extra_inputs=[helper.make_tensor_value_info("w", TensorProto.FLOAT,
+                                                            [2, 3, 1, 1])])
+    assert net["y"].weights == 6 and str(net.input_shape) == "3x5x5"
+
+
+def test_two_data_inputs_are_refused(tmp_path):
+    p = tmp_path / "two.onnx"
+    g = helper.make_graph([N("Add", ["x", "z"], "y")], "g",
+                          [helper.make_tensor_value_info(v, TensorProto.FLOAT, [1, 3])
+                           for v in ("x", "z")],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), p)
+    _fails(p, contains=["2 inputs (x, z)", "one input"])
+
+
 def test_dynamic_batch_becomes_one(tmp_path):
     net = build(tmp_path, [N("Relu", ["x"], "y")], ["batch", 3, 4, 4])
     assert str(net.input_shape) == "3x4x4"

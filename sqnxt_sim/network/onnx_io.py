@@ -67,7 +67,7 @@ UNARY = {
     "Abs": "abs", "Neg": "neg", "Softmax": "softmax", "LogSoftmax": "softmax", "LRN": "lrn",
     "Dropout": "dropout", "Relu": "relu",
 }
-RESHAPES = ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity")
+RESHAPES = ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Cast")
 BINARY = {"Add": "add", "Sum": "add", "Sub": "add", "Mul": "mul", "Div": "mul"}
 
 
