@@ -353,7 +353,7 @@ class _Importer:
         name, _ = self.vals[v]
         d = self.defs[self.index[name]]
         if (isinstance(d.layer, types) and self.owner.get(name) == v
-                and self.uses.get(v, 0) == 1 and d is self.defs[self.index[name]]):
+                and self.uses.get(v, 0) == 1):
             return name
         return None
 
