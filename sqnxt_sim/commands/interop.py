@@ -49,8 +49,9 @@ def export(network: str, target: str, out: str | None, zero_weights: bool) -> No
     if target == "onnx":
         if not out:
             raise click.UsageError("--to onnx writes a binary file: give it with -o FILE")
-        from ..network.onnx_io import save_onnx
-        save_onnx(load_network(network), out, zero_weights=zero_weights)
+        from ..network.onnx_io import onnx_module, to_onnx
+        model = to_onnx(load_network(network), zero_weights=zero_weights)
+        onnx_module().save(model, out)
         return
     net = load_network(network)
     text, notes = to_scalesim(net)

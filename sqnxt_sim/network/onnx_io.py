@@ -983,8 +983,3 @@ def to_onnx(net: Network, *, zero_weights: bool = False, opset: int = 17):
         raise NetworkError(f"the ONNX model written for {net.name!r} is invalid: {e}",
                            file=net.source) from None
     return model
-
-
-def save_onnx(net: Network, path: str, *, zero_weights: bool = False) -> None:
-    onnx = onnx_module()
-    onnx.save(to_onnx(net, zero_weights=zero_weights), path)
