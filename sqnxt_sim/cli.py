@@ -90,8 +90,9 @@ def main() -> None:
 def show(network: str, fmt: str, out: str | None) -> None:
     """Show NETWORK's layers: shapes, kernel, stride, groups, MACs and parameters.
 
-    NETWORK is a network YAML file (see docs/network-format.md). `--format yaml` writes the
-    loaded graph as flat YAML (every layer and edge explicit), which loads back unchanged.
+    NETWORK is a network YAML file (see docs/network-format.md), an ONNX model
+    (docs/onnx.md) or a SCALE-Sim topology CSV. `--format yaml` writes the loaded graph as
+    flat YAML (every layer and edge explicit), which loads back unchanged.
     """
     from .network.yaml_io import dump_network, load_network
     from .outputs import check_output
@@ -156,7 +157,8 @@ def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str
 @clean_errors
 def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, ...],
         plot_dir: str | None, fmt: str, out: str | None) -> None:
-    """Simulate NETWORK on an accelerator, layer by layer.
+    """Simulate NETWORK (a network YAML, an ONNX model or a SCALE-Sim CSV) on an
+    accelerator, layer by layer.
 
     Prints, per compute layer (conv, FC, pooling, add), the dataflow used, cycles (compute and
     DRAM stalls), PE utilisation and energy by level (MAC, RF, inter-PE array, global buffer,

@@ -15,6 +15,7 @@ from .errors import LimitError
 
 # -- input files -------------------------------------------------------------------------------
 MAX_INPUT_BYTES = 16 * 2**20        # a network, accelerator, topology or sweep file
+MAX_MODEL_BYTES = 2**31 - 1         # an ONNX model, weights included (protobuf's own limit)
 MAX_YAML_NODES = 1_000_000          # YAML values after alias expansion (an "alias bomb")
 MAX_INT_DIGITS = 30                 # an integer written in a YAML or CSV file
 

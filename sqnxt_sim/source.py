@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import NetworkError
-from .limits import MAX_INPUT_BYTES, MAX_INT_DIGITS, MAX_YAML_NODES
+from .limits import MAX_INPUT_BYTES, MAX_INT_DIGITS, MAX_MODEL_BYTES, MAX_YAML_NODES
 
 
 class LDict(dict):
@@ -175,3 +175,20 @@ def read_source(path: str | os.PathLike, error=NetworkError, what: str = "networ
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise error(f"not UTF-8 text ({e.reason})", file=path, line=line) from None
+
+
+def read_bytes(path: str | os.PathLike, error=NetworkError, what: str = "network",
+               limit: int = MAX_MODEL_BYTES, head: bool = False) -> bytes:
+    """The bytes of a binary input file (an ONNX model), at most ``limit`` of them; with
+    ``head`` only the first 4 KiB (to recognise a format).  Unreadable: one located error."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(4096 if head else limit + 1)
+    except OSError as e:
+        raise error(f"cannot read {what} file: {e.strerror}", file=path) from None
+    if not head and len(data) > limit:
+        raise error(f"the {what} file is larger than the limit of {limit // 2**20:,} MiB "
+                    f"(docs/errors.md)", file=path)
+    return data
+

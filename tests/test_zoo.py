@@ -41,6 +41,10 @@ ZOO = {
     "mobilenet_v1.yaml": "MobileNet v1 1.0-224",
     "tiny_darknet.yaml": "Tiny Darknet",
     "vgg19.yaml": "VGG-19",
+    "resnet18.yaml": "ResNet-18",
+    "resnet50.yaml": "ResNet-50",
+    "mobilenet_v2.yaml": "MobileNet v2 1.0-224",
+    "deit_tiny.yaml": "DeiT-Tiny",
 }
 
 
@@ -347,6 +351,117 @@ def test_squeezenet_v10_conv10_padding():
     assert str(n["conv10"].out_shape) == "1000x15x15"
     assert n["conv10"].macs == 512 * 1000 * 15 * 15 == 115_200_000
     assert str(net("squeezenet_v1.1.yaml")["conv10"].out_shape) == "1000x14x14"
+
+
+# =============================================================================================
+# 3b. Networks imported from ONNX (tests/data/make_onnx.py -> sqnxt-sim import): PUBLISHED
+#     counts (torchvision's model docs: num_params and GFLOPS, which count MACs; timm's model
+#     cards: Params (M), GMACs) and HAND arithmetic from the papers' layer tables.
+# =============================================================================================
+def test_resnet18_published_and_by_hand():
+    t = net("resnet18.yaml").totals
+    # torchvision ResNet18_Weights.IMAGENET1K_V1: num_params 11,689,512, GFLOPS 1.81
+    assert t["params"] == 11_689_512
+    assert round(t["macs"] / 1e9, 2) == 1.81
+    # by hand: stem 7x7x3x64 at 112^2; per stage (width c, map m): the first block's 3x3 from
+    # the previous width, three more 3x3 c->c, and a 1x1 projection from stage 2 on
+    stages = [(64, 56, 64), (128, 28, 64), (256, 14, 128), (512, 7, 256)]
+    weights = 7 * 7 * 3 * 64 + 512 * 1000
+    macs = 7 * 7 * 3 * 64 * 112 ** 2 + 512 * 1000
+    bn = 64
+    for c, m, cin in stages:
+        w = 9 * cin * c + 3 * 9 * c * c + (cin * c if c != 64 else 0)
+        weights += w
+        macs += w * m * m
+        bn += 4 * c + (c if c != 64 else 0)
+    assert t["weights"] == weights and t["macs"] == macs
+    assert t["bn_params"] == 2 * bn and t["biases"] == 1_000
+
+
+def test_resnet50_published_and_by_hand():
+    t = net("resnet50.yaml").totals
+    # torchvision ResNet50_Weights.IMAGENET1K_V1: num_params 25,557,032, GFLOPS 4.09
+    assert t["params"] == 25_557_032
+    assert round(t["macs"] / 1e9, 2) == 4.09
+    # by hand: bottlenecks 1x1 -> c, 3x3 c -> c (stride here, "v1.5"), 1x1 -> 4c
+    weights = 7 * 7 * 3 * 64 + 2048 * 1000
+    macs = 7 * 7 * 3 * 64 * 112 ** 2 + 2048 * 1000
+    cin, size = 64, 56
+    for c, n, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for i in range(n):
+            s = stride if i == 0 else 1
+            out = size // s
+            proj = cin * 4 * c if i == 0 else 0
+            weights += cin * c + 9 * c * c + c * 4 * c + proj
+            macs += cin * c * size ** 2 + (9 * c * c + c * 4 * c + proj) * out ** 2
+            cin, size = 4 * c, out
+    assert t["weights"] == weights and t["macs"] == macs
+
+
+def test_mobilenet_v2_published_and_by_hand():
+    t = net("mobilenet_v2.yaml").totals
+    # torchvision MobileNet_V2_Weights.IMAGENET1K_V1: num_params 3,504,872, GFLOPS 0.30;
+    # Sandler et al. 2018, Table 3: 300 M multiply-adds at 1.0-224
+    assert t["params"] == 3_504_872
+    assert round(t["macs"] / 1e9, 2) == 0.30
+    assert round(t["macs"] / 1e6, -1) == 300
+    # by hand from the paper's Table 2 (t, c, n, s)
+    weights = 27 * 32 + 320 * 1280 + 1280 * 1000
+    macs = 27 * 32 * 112 ** 2 + 320 * 1280 * 7 ** 2 + 1280 * 1000
+    cin, size = 32, 112
+    for e, c, n, stride in ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+                            (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)):
+        for i in range(n):
+            s = stride if i == 0 else 1
+            h = cin * e
+            out = size // s
+            expand = cin * h if e != 1 else 0
+            weights += expand + 9 * h + h * c
+            macs += expand * size ** 2 + (9 * h + h * c) * out ** 2
+            cin, size = c, out
+    assert t["weights"] == weights and t["macs"] == macs
+
+
+def deit_counts(d: int, heads: int) -> tuple[int, int]:
+    """(params, MACs) of a DeiT at 224 with patch 16, depth 12, MLP 4d, by hand."""
+    tokens, depth = 14 * 14 + 1, 12
+    block_params = 2 * (2 * d) + (d * 3 * d + 3 * d) + (d * d + d) \
+        + (d * 4 * d + 4 * d) + (4 * d * d + d)                  # 2 LN, qkv, proj, fc1, fc2
+    params = (768 * d + d) + d + tokens * d + depth * block_params + 2 * d + (d * 1000 + 1000)
+    block_macs = tokens * (d * 3 * d + d * d + 2 * d * 4 * d) \
+        + 2 * tokens * tokens * d                                  # Q.K^T and A.V, all heads
+    macs = 196 * 768 * d + depth * block_macs + d * 1000
+    return params, macs
+
+
+def test_deit_tiny_published_and_by_hand():
+    t = net("deit_tiny.yaml").totals
+    params, macs = deit_counts(192, 3)
+    assert t["params"] == params == 5_717_416
+    assert t["macs"] == macs
+    # timm model card deit_tiny_patch16_224.fb_in1k: Params (M) 5.7, GMACs 1.3
+    assert round(t["params"] / 1e6, 1) == 5.7
+    assert round(t["macs"] / 1e9, 1) == 1.3
+    assert t["weights"] - (768 * 192 + 12 * 4 * 192 * 192 * 3 + 192 * 1000) == (197 + 1) * 192
+
+
+def test_deit_small_from_the_same_generator_matches_timm(tmp_path):
+    """The generator at embed 384 / 6 heads is DeiT-Small: timm's card for
+    deit_small_patch16_224.fb_in1k gives Params (M) 22.1 and GMACs 4.6 -- a check that the
+    attention MatMuls are counted the way timm counts them."""
+    import importlib.util
+
+    onnx = pytest.importorskip("onnx")
+    spec = importlib.util.spec_from_file_location(
+        "make_onnx", NETWORKS.parent / "tests" / "data" / "make_onnx.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = tmp_path / "deit_small.onnx"
+    onnx.save(mod.deit("DeiT-Small", 384, 6), path)
+    t = load_network(path).totals
+    assert (t["params"], t["macs"]) == deit_counts(384, 6)
+    assert round(t["params"] / 1e6, 1) == 22.1
+    assert round(t["macs"] / 1e9, 1) == 4.6
 
 
 # =============================================================================================

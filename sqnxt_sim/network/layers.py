@@ -129,6 +129,7 @@ class Conv(Layer):
     bias: bool = False
     bn: bool = False
     relu: bool = False
+    dilation: tuple[int, int] = (1, 1)
 
     type_name: ClassVar[str] = "conv"
     compute: ClassVar[bool] = True
@@ -143,6 +144,9 @@ class Conv(Layer):
         for v in self.pad:
             _non_negative("pad", v)
         _positive("groups", self.groups)
+        object.__setattr__(self, "dilation", _pair(self.dilation, "dilation"))
+        for v in self.dilation:
+            _positive("dilation", v)
         for f in ("bias", "bn", "relu"):
             _flag(f, getattr(self, f))
         if self.out % self.groups:
@@ -154,13 +158,20 @@ class Conv(Layer):
         if x.c % self.groups:
             raise NetworkError(f"groups={self.groups} does not divide c_in={x.c}",
                                field="groups")
-        _check_window("conv", (x.h, x.w), self.kernel, self.pad)
+        _check_window("conv", (x.h, x.w), self.span, self.pad)
         return x
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Rows and columns of input one (dilated) window covers: (k - 1) * d + 1."""
+        return ((self.kernel[0] - 1) * self.dilation[0] + 1,
+                (self.kernel[1] - 1) * self.dilation[1] + 1)
 
     def output_shape(self, ins):
         x = self._check(ins)
-        p = (x.h + self.pad[0] + self.pad[1] - self.kernel[0]) // self.stride[0] + 1
-        q = (x.w + self.pad[2] + self.pad[3] - self.kernel[1]) // self.stride[1] + 1
+        sh, sw = self.span
+        p = (x.h + self.pad[0] + self.pad[1] - sh) // self.stride[0] + 1
+        q = (x.w + self.pad[2] + self.pad[3] - sw) // self.stride[1] + 1
         return Shape(self.out, p, q)
 
     def weights(self, ins):
@@ -177,6 +188,9 @@ class Conv(Layer):
         return 2 * self.out if self.bn else 0
 
     def workload(self, ins):
+        # A dilated conv runs its kh x kw real taps (R, S): MACs and weights are exact; the
+        # input extent (H, W) is the real one, so only a tile's halo, estimated from R and S by
+        # the templates, is short by (k - 1)(d - 1) rows/columns (docs/onnx.md).
         x, o = ins[0], self.output_shape(ins)
         return Workload(Kind.CONV, G=self.groups, K=self.out // self.groups,
                         C=x.c // self.groups, P=o.h, Q=o.w, R=self.kernel[0],
@@ -327,33 +341,94 @@ class Add(Layer):
         _flag("relu", self.relu)
 
     def output_shape(self, ins):
-        first = ins[0]
-        for s in ins[1:]:
-            if s != first:
-                raise NetworkError(f"inputs have mismatched shapes {first} and {s}",
-                                   field="inputs")
-        return first
+        return broadcast(ins)
 
     def workload(self, ins):
-        x = ins[0]
+        # a broadcast operand (e.g. C x 1 x 1) is counted as if it were full size: an upper
+        # bound on its traffic, and exact for the common equal-shape case
+        x = self.output_shape(ins)
+        return Workload(Kind.ELTWISE, G=x.c, K=1, C=1, P=x.h, Q=x.w, H=x.h, W=x.w,
+                        operands=len(ins))
+
+
+def broadcast(ins: tuple[Shape, ...]) -> Shape:
+    """The shape of an element-wise op's result: per dimension the inputs agree or are 1
+    (numpy / ONNX broadcasting on C x H x W)."""
+    dims = []
+    for axis in ("c", "h", "w"):
+        sizes = {getattr(s, axis) for s in ins}
+        big = sizes - {1}
+        if len(big) > 1:
+            a, b = next((x, y) for x in ins for y in ins
+                        if getattr(x, axis) != getattr(y, axis) and 1 not in
+                        (getattr(x, axis), getattr(y, axis)))
+            raise NetworkError(f"inputs have mismatched shapes {a} and {b}", field="inputs")
+        dims.append(big.pop() if big else 1)
+    return Shape(*dims)
+
+
+@dataclass(frozen=True, slots=True)
+class Mul(Layer):
+    """Element-wise product of two inputs (broadcasting), e.g. a squeeze-excite scale;
+    costed like an add: one operation per output element per extra operand."""
+
+    type_name: ClassVar[str] = "mul"
+    arity: ClassVar[tuple[int, int | None]] = (2, 2)
+    compute: ClassVar[bool] = True
+
+    def output_shape(self, ins):
+        return broadcast(ins)
+
+    def workload(self, ins):
+        x = self.output_shape(ins)
         return Workload(Kind.ELTWISE, G=x.c, K=1, C=1, P=x.h, Q=x.w, H=x.h, W=x.w,
                         operands=len(ins))
 
 
 @dataclass(frozen=True, slots=True)
 class Concat(Layer):
-    """Channel concatenation: free (producers write into adjacent buffer regions)."""
+    """Concatenation along ``axis`` (0 = channels, 1 = rows, 2 = columns): free (producers
+    write into adjacent buffer regions)."""
+
+    axis: int = 0
 
     type_name: ClassVar[str] = "concat"
     arity: ClassVar[tuple[int, int | None]] = (2, None)
 
+    def __post_init__(self) -> None:
+        _axis(self.axis)
+
     def output_shape(self, ins):
         first = ins[0]
+        keep = [a for a in range(3) if a != self.axis]
         for s in ins[1:]:
-            if (s.h, s.w) != (first.h, first.w):
-                raise NetworkError(f"inputs have mismatched maps {first} and {s}",
+            if any(_dim(s, a) != _dim(first, a) for a in keep):
+                what = "maps" if self.axis == 0 else "shapes"
+                raise NetworkError(f"inputs have mismatched {what} {first} and {s}",
                                    field="inputs")
-        return Shape(sum(s.c for s in ins), first.h, first.w)
+        dims = [_dim(first, a) for a in range(3)]
+        dims[self.axis] = sum(_dim(s, self.axis) for s in ins)
+        return Shape(*dims)
+
+
+def _dim(s: Shape, axis: int) -> int:
+    return (s.c, s.h, s.w)[axis]
+
+
+def _axis(v) -> None:
+    if not isinstance(v, int) or isinstance(v, bool) or v not in (0, 1, 2):
+        raise NetworkError(f"axis must be 0 (channels), 1 (rows) or 2 (columns), got {v!r}",
+                           field="axis")
+
+
+def _shape3(v, name: str) -> Shape:
+    if isinstance(v, Shape):
+        return v
+    if (isinstance(v, (list, tuple)) and len(v) == 3
+            and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v)):
+        return Shape(*v)
+    raise NetworkError(f"{name} must be [channels, height, width] of positive integers, "
+                       f"got {v!r}", field=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,12 +452,17 @@ class BatchNorm(Layer):
 
 @dataclass(frozen=True, slots=True)
 class PassThrough(Layer):
-    """ReLU, dropout, softmax, LRN: recorded for fidelity, free on the accelerator (ReLU sits in
-    the PE's output path; dropout is identity at inference; softmax/LRN are left to the host)."""
+    """ReLU, dropout, softmax, LRN and other element-wise functions: recorded for fidelity, free
+    on the accelerator (ReLU and the other activations sit in the PE's output path; dropout is
+    identity at inference; softmax/LRN are left to the host; ``scale`` is a multiply or divide
+    by one constant, folded into the producer's output path)."""
 
     op: str = "relu"
 
-    OPS: ClassVar[tuple[str, ...]] = ("relu", "dropout", "softmax", "lrn")
+    OPS: ClassVar[tuple[str, ...]] = (
+        "relu", "dropout", "softmax", "lrn", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+        "clip", "leakyrelu", "elu", "selu", "gelu", "softplus", "erf", "exp", "log", "sqrt",
+        "abs", "neg", "scale")
 
     @property
     def type_name(self) -> str:  # type: ignore[override]
@@ -408,5 +488,208 @@ class Input(Layer):
         return self.shape
 
 
-__all__ = ["Shape", "Layer", "Conv", "FC", "Pool", "GlobalPool", "Add", "Concat", "Flatten",
-           "BatchNorm", "PassThrough", "Input", "pool_extent", "ceil_div"]
+@dataclass(frozen=True, slots=True)
+class Linear(Layer):
+    """A matrix product with a constant weight over the last axis: an input of b x M x K (C x H x
+    W read as batch, rows, columns) times a K x ``out`` weight gives b x M x out.  Costed as a
+    1x1 convolution with C = K and K = out over a (b*M) x 1 map."""
+
+    out: int
+    bias: bool = False
+
+    type_name: ClassVar[str] = "linear"
+    compute: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        _positive("out", self.out)
+        _flag("bias", self.bias)
+
+    def output_shape(self, ins):
+        return Shape(ins[0].c, ins[0].h, self.out)
+
+    def weights(self, ins):
+        return ins[0].w * self.out
+
+    def macs(self, ins):
+        x = ins[0]
+        return x.c * x.h * x.w * self.out
+
+    def biases(self, ins):
+        return self.out if self.bias else 0
+
+    def workload(self, ins):
+        x = ins[0]
+        return Workload(Kind.CONV, G=1, K=self.out, C=x.w, P=x.c * x.h, Q=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MatMul(Layer):
+    """The product of two activations: A (b x M x K) times B (b x K x N, or 1 x K x N shared by
+    all b) gives b x M x N, e.g. attention's Q.K^T and A.V with b = heads.  No parameters; B
+    takes the weights' place on the array (G = b groups of a 1x1 conv with C = K, K = N over an
+    M x 1 map)."""
+
+    type_name: ClassVar[str] = "matmul"
+    arity: ClassVar[tuple[int, int | None]] = (2, 2)
+    compute: ClassVar[bool] = True
+
+    def output_shape(self, ins):
+        a, b = ins
+        if b.h != a.w:
+            raise NetworkError(f"inner sizes differ: {a} times {b} ({a.w} vs {b.h})",
+                               field="inputs")
+        if b.c not in (1, a.c):
+            raise NetworkError(f"batch sizes differ: {a} times {b} ({a.c} vs {b.c})",
+                               field="inputs")
+        return Shape(a.c, a.h, b.w)
+
+    def macs(self, ins):
+        a, b = ins
+        return a.c * a.h * a.w * b.w
+
+    def workload(self, ins):
+        a, b = ins
+        if b.c == 1:   # one B for every batch: the rows of all batches share it
+            return Workload(Kind.CONV, G=1, K=b.w, C=a.w, P=a.c * a.h, Q=1)
+        return Workload(Kind.CONV, G=a.c, K=b.w, C=a.w, P=a.h, Q=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Reshape(Layer):
+    """A reshape or transpose to ``shape``: the same elements relabelled; free (data layout in
+    the buffer is not modelled, as for concat)."""
+
+    shape: Shape
+
+    type_name: ClassVar[str] = "reshape"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape", _shape3(self.shape, "shape"))
+
+    def output_shape(self, ins):
+        if ins[0].elems != self.shape.elems:
+            raise NetworkError(f"cannot reshape {ins[0]} ({ins[0].elems} elements) to "
+                               f"{self.shape} ({self.shape.elems})", field="shape")
+        return self.shape
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Layer):
+    """Elements ``start`` to ``end`` (exclusive) along ``axis`` (0 = channels, 1 = rows,
+    2 = columns); free (the consumer reads that part of the buffer)."""
+
+    axis: int
+    start: int
+    end: int
+
+    type_name: ClassVar[str] = "slice"
+
+    def __post_init__(self) -> None:
+        _axis(self.axis)
+        _non_negative("start", self.start)
+        _positive("end", self.end)
+        if self.end <= self.start:
+            raise NetworkError(f"end {self.end} must be greater than start {self.start}",
+                               field="end")
+
+    def output_shape(self, ins):
+        size = _dim(ins[0], self.axis)
+        if self.end > size:
+            raise NetworkError(f"end {self.end} is past the input's {size} along axis "
+                               f"{self.axis}", field="end")
+        dims = [ins[0].c, ins[0].h, ins[0].w]
+        dims[self.axis] = self.end - self.start
+        return Shape(*dims)
+
+
+@dataclass(frozen=True, slots=True)
+class Pad(Layer):
+    """Explicit zero padding of the map (top, bottom, left, right): free (the consumer's windows
+    read generated zeros); the consumer sees the padded size."""
+
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    type_name: ClassVar[str] = "pad"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pad", _pads(self.pad))
+        for v in self.pad:
+            _non_negative("pad", v)
+
+    def output_shape(self, ins):
+        x = ins[0]
+        return Shape(x.c, x.h + self.pad[0] + self.pad[1], x.w + self.pad[2] + self.pad[3])
+
+
+@dataclass(frozen=True, slots=True)
+class Resize(Layer):
+    """Resize the map to ``size`` (rows, columns).  ``nearest`` copies pixels: free, like a
+    reshape.  ``linear`` blends 2 x 2 input pixels per output (``cubic``: 4 x 4): costed as an
+    average pool of that window per output pixel, the interpolation weights not counted as
+    multiplies."""
+
+    size: tuple[int, int]
+    mode: str = "nearest"
+
+    MODES: ClassVar[dict[str, int]] = {"nearest": 1, "linear": 2, "cubic": 4}
+    type_name: ClassVar[str] = "resize"
+
+    @property
+    def compute(self) -> bool:  # type: ignore[override]
+        return self.mode != "nearest"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", _pair(self.size, "size"))
+        for v in self.size:
+            _positive("size", v)
+        if self.mode not in self.MODES:
+            raise NetworkError(f"resize mode must be one of {', '.join(self.MODES)}, got "
+                               f"{self.mode!r}", field="mode")
+
+    def output_shape(self, ins):
+        return Shape(ins[0].c, *self.size)
+
+    def workload(self, ins):
+        if self.mode == "nearest":
+            return None
+        k = self.MODES[self.mode]
+        h, w = self.size
+        return Workload(Kind.POOL_AVG, G=ins[0].c, K=1, C=1, P=h, Q=w, R=k, S=k)
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Layer):
+    """A learned tensor used as an operand (a ViT's class token and position embedding): no
+    input, no cost; its elements are counted as weights."""
+
+    shape: Shape
+
+    type_name: ClassVar[str] = "const"
+    arity: ClassVar[tuple[int, int | None]] = (0, 0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape", _shape3(self.shape, "shape"))
+
+    def output_shape(self, ins):
+        return self.shape
+
+    def weights(self, ins):
+        return self.shape.elems
+
+
+@dataclass(frozen=True, slots=True)
+class LayerNorm(Layer):
+    """Layer normalisation over the last axis (columns): free on the array like softmax (left
+    to the host); its scale and shift, 2 per normalised element, are counted with the batch-norm
+    parameters."""
+
+    type_name: ClassVar[str] = "layernorm"
+
+    def bn_params(self, ins):
+        return 2 * ins[0].w
+
+
+__all__ = ["Shape", "Layer", "Conv", "FC", "Pool", "GlobalPool", "Add", "Mul", "Concat",
+           "Flatten", "BatchNorm", "PassThrough", "Input", "Linear", "MatMul", "Reshape",
+           "Slice", "Pad", "Resize", "Const", "LayerNorm", "broadcast", "pool_extent",
+           "ceil_div"]

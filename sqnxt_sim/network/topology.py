@@ -204,14 +204,14 @@ def to_scalesim(net: Network) -> tuple[str, list[str]]:
     (``<name>_g<i>``); FC layers are 1×1 convs on a 1×1 map; pooling and adds are omitted.
     """
     rows = [HEADER]
-    padded, grouped, omitted, strided, renamed = [], [], [], [], []
+    padded, grouped, omitted, strided, renamed, other = [], [], [], [], [], []
     for node in net.compute_nodes:
         lay = node.layer
         if isinstance(lay, (Pool, GlobalPool, Add)):
             omitted.append(node.name)
             continue
-        if not isinstance(lay, (Conv, FC)):      # pragma: no cover - every compute layer above
-            omitted.append(node.name)
+        if not isinstance(lay, (Conv, FC)):      # linear / matmul / mul / resize (ONNX import)
+            other.append(node.name)
             continue
         w = node.workload
         if isinstance(lay, Conv) and any(lay.pad):
@@ -238,6 +238,9 @@ def to_scalesim(net: Network) -> tuple[str, list[str]]:
     if omitted:
         notes.append(f"{len(omitted)} pooling/add layer(s) omitted (SCALE-Sim simulates only "
                      f"conv/GEMM layers): {', '.join(omitted)}")
+    if other:
+        notes.append(f"{len(other)} other layer(s) omitted (linear, matmul, mul, resize: not "
+                     f"written as SCALE-Sim rows): {', '.join(other)}")
     if padded:
         notes.append(f"{len(padded)} padded conv(s) written with the padding folded into the "
                      f"input size (SCALE-Sim has no padding column; it will read the padding "

@@ -15,21 +15,30 @@ import yaml
 from ..errors import NetworkError
 from ..expr import ExprError, evaluate
 from ..limits import MAX_LAYERS
-from ..source import LDict, line_of, read_source, read_yaml
+from ..source import LDict, line_of, read_yaml
 from .graph import LayerDef, Network
 from .layers import (
     FC,
     Add,
     BatchNorm,
     Concat,
+    Const,
     Conv,
     Flatten,
     GlobalPool,
     Input,
     Layer,
+    LayerNorm,
+    Linear,
+    MatMul,
+    Mul,
+    Pad,
     PassThrough,
     Pool,
+    Reshape,
+    Resize,
     Shape,
+    Slice,
     _pads,
     _pair,
 )
@@ -41,23 +50,36 @@ INPUT_NAME = "input"
 COMMON = {"name", "type", "input", "inputs", "when"}
 
 LAYER_FIELDS: dict[str, set[str]] = {
-    "conv": {"out", "kernel", "stride", "pad", "groups", "bias", "bn", "relu"},
+    "conv": {"out", "kernel", "stride", "pad", "groups", "bias", "bn", "relu", "dilation"},
     "fc": {"out", "bias", "bn", "relu"},
     "maxpool": {"kernel", "stride", "pad", "ceil"},
     "avgpool": {"kernel", "stride", "pad", "ceil"},
     "gap": set(),
     "gmp": set(),
     "add": {"relu"},
-    "concat": set(),
+    "mul": set(),
+    "concat": {"axis"},
     "flatten": set(),
     "bn": set(),
     "relu": set(),
     "dropout": {"ratio"},
     "softmax": set(),
     "lrn": {"size", "alpha", "beta"},
+    "linear": {"out", "bias"},
+    "matmul": set(),
+    "reshape": {"shape"},
+    "slice": {"axis", "start", "end"},
+    "pad": {"pad"},
+    "resize": {"size", "mode"},
+    "const": {"shape"},
+    "layernorm": set(),
+    **{op: set() for op in PassThrough.OPS if op not in ("relu", "dropout", "softmax", "lrn")},
 }
 REQUIRED: dict[str, set[str]] = {"conv": {"out", "kernel"}, "fc": {"out"},
-                                 "maxpool": {"kernel"}, "avgpool": {"kernel"}}
+                                 "maxpool": {"kernel"}, "avgpool": {"kernel"},
+                                 "linear": {"out"}, "reshape": {"shape"},
+                                 "slice": {"axis", "start", "end"}, "pad": {"pad"},
+                                 "resize": {"size"}, "const": {"shape"}}
 
 
 def make_layer(ltype: str, f: dict) -> Layer:
@@ -66,7 +88,8 @@ def make_layer(ltype: str, f: dict) -> Layer:
         return Conv(out=f["out"], kernel=_pair(f["kernel"], "kernel"),
                     stride=_pair(f.get("stride", 1), "stride"), pad=_pads(f.get("pad", 0)),
                     groups=f.get("groups", 1), bias=f.get("bias", False),
-                    bn=f.get("bn", False), relu=f.get("relu", False))
+                    bn=f.get("bn", False), relu=f.get("relu", False),
+                    dilation=_pair(f.get("dilation", 1), "dilation"))
     if ltype == "fc":
         return FC(out=f["out"], bias=f.get("bias", True), bn=f.get("bn", False),
                   relu=f.get("relu", False))
@@ -78,12 +101,30 @@ def make_layer(ltype: str, f: dict) -> Layer:
         return GlobalPool("avg" if ltype == "gap" else "max")
     if ltype == "add":
         return Add(relu=f.get("relu", False))
+    if ltype == "mul":
+        return Mul()
     if ltype == "concat":
-        return Concat()
+        return Concat(axis=f.get("axis", 0))
     if ltype == "flatten":
         return Flatten()
     if ltype == "bn":
         return BatchNorm()
+    if ltype == "linear":
+        return Linear(out=f["out"], bias=f.get("bias", False))
+    if ltype == "matmul":
+        return MatMul()
+    if ltype == "reshape":
+        return Reshape(f["shape"])
+    if ltype == "slice":
+        return Slice(axis=f["axis"], start=f["start"], end=f["end"])
+    if ltype == "pad":
+        return Pad(_pads(f["pad"]))
+    if ltype == "resize":
+        return Resize(size=_pair(f["size"], "size"), mode=f.get("mode", "nearest"))
+    if ltype == "const":
+        return Const(f["shape"])
+    if ltype == "layernorm":
+        return LayerNorm()
     return PassThrough(ltype)
 
 
@@ -98,9 +139,12 @@ def layer_fields(layer: Layer) -> dict:
         return list(p)
 
     if isinstance(layer, Conv):
-        return {"out": layer.out, "kernel": pair(layer.kernel), "stride": pair(layer.stride),
-                "pad": pads(layer.pad), "groups": layer.groups, "bias": layer.bias,
-                "bn": layer.bn, "relu": layer.relu}
+        f = {"out": layer.out, "kernel": pair(layer.kernel), "stride": pair(layer.stride),
+             "pad": pads(layer.pad), "groups": layer.groups, "bias": layer.bias,
+             "bn": layer.bn, "relu": layer.relu}
+        if layer.dilation != (1, 1):
+            f["dilation"] = pair(layer.dilation)
+        return f
     if isinstance(layer, FC):
         return {"out": layer.out, "bias": layer.bias, "bn": layer.bn, "relu": layer.relu}
     if isinstance(layer, Pool):
@@ -108,6 +152,18 @@ def layer_fields(layer: Layer) -> dict:
                 "pad": pads(layer.pad), "ceil": layer.ceil}
     if isinstance(layer, Add):
         return {"relu": layer.relu}
+    if isinstance(layer, Concat):
+        return {"axis": layer.axis} if layer.axis else {}
+    if isinstance(layer, Linear):
+        return {"out": layer.out, "bias": layer.bias}
+    if isinstance(layer, (Reshape, Const)):
+        return {"shape": [layer.shape.c, layer.shape.h, layer.shape.w]}
+    if isinstance(layer, Slice):
+        return {"axis": layer.axis, "start": layer.start, "end": layer.end}
+    if isinstance(layer, Pad):
+        return {"pad": pads(layer.pad)}
+    if isinstance(layer, Resize):
+        return {"size": list(layer.size), "mode": layer.mode}
     return {}
 
 
@@ -273,7 +329,10 @@ class _Expander:
             key = e.field if e.field in item else None
             self.err(f"{ltype} {name!r}: {e.message}", item, key)
         full = scope.prefix + name
-        inputs = self._inputs(item, scope, prev)
+        if isinstance(layer, Const) and "input" not in item and "inputs" not in item:
+            inputs: tuple[str, ...] = ()     # a constant has no producer
+        else:
+            inputs = self._inputs(item, scope, prev)
         lines = getattr(item, "lines", {})
         self.add(LayerDef(full, layer, inputs, line_of(item),
                           tuple((str(k), v) for k, v in lines.items())), item)
@@ -409,20 +468,19 @@ def parse_network(doc: Any, source: str | None = None) -> Network:
 
 
 def load_network(path: str | os.PathLike) -> Network:
-    """A network YAML file, or a SCALE-Sim topology CSV (by its .csv suffix)."""
-    path, text = read_source(path)
-    if path.lower().endswith(".csv"):
-        from .topology import load_topology
-        return load_topology(text, path)
-    return parse_network(read_yaml(text, path), path)
+    """A network YAML file, a SCALE-Sim topology CSV or an ONNX model: the reader is chosen by
+    the registry in ``loaders.py`` (by suffix, else by content)."""
+    from .loaders import load_network as load
+    return load(path)
 
 
 def loads_network(text: str, source: str | None = None) -> Network:
     return parse_network(read_yaml(text, source), source)
 
 
-def dump_network(net: Network) -> str:
-    """A flat YAML (no templates, every input explicit) that loads back to an equal network."""
+def dump_network(net: Network, header: str | None = None) -> str:
+    """A flat YAML (no templates, every input explicit) that loads back to an equal network;
+    ``header``, if given, is a comment line written first (e.g. where the network came from)."""
     inputs = [n.name for n in net if isinstance(n.layer, Input)]
     if len(inputs) != 1 or inputs[0] != INPUT_NAME:
         raise NetworkError(f"cannot write {net.name!r} as network YAML: it has {len(inputs)} "
@@ -447,6 +505,7 @@ def dump_network(net: Network) -> str:
 
     comment = f"flat dump of {net.name} ({net.source or 'in memory'}) by sqnxt-sim"
     lines = ["# " + " ".join(comment.splitlines()),  # a newline in a name must not end it
+             *(["# " + " ".join(header.splitlines())] if header else []),
              yaml.safe_dump({"name": net.name}, sort_keys=False).rstrip(),
              f"input: [{s.c}, {s.h}, {s.w}]", "layers:" if layers else "layers: []"]
     for e in layers:

@@ -71,10 +71,15 @@ def layer_type(node, first_conv: str | None) -> str:
     - ``depthwise``: a convolution with more than one group and one input channel per group;
     - ``1×1``: any other convolution with a 1×1 kernel (grouped ones included);
     - ``F×F``: any other convolution (kernel larger than 1 in either dimension: 3×3, 5×5, 3×1 …);
+    - a matrix product (``linear``, ``matmul``, as in a transformer) is a 1×1 convolution over
+      its rows (docs/onnx.md): ``FC`` on a single row, else ``1×1``;
     - ``other``: everything without MACs (pooling, element-wise adds, …).
     """
     if node.type == "fc":
         return FC
+    if node.type in ("linear", "matmul") and node.macs:
+        w = node.workload
+        return FC if w.G * w.P * w.Q == 1 else ONE_BY_ONE
     if node.type != "conv":
         return OTHER
     if node.name == first_conv:
