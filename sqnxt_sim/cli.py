@@ -43,7 +43,11 @@ def clean_errors(fn):
             return fn(*args, **kwargs)
         except SqnxtError as e:
             _locate_accelerator_error(e)
-            click.echo(f"error: {e}", err=True)
+            # exactly one line, of a readable length, whatever value the message quotes
+            text = " ".join(str(e).split("\n"))
+            if len(text) > 2000:
+                text = text[:2000] + " …"
+            click.echo(f"error: {text}", err=True)
             sys.exit(2)
         except BrokenPipeError:  # e.g. `sqnxt-sim run … | head`
             sys.exit(0)

@@ -30,8 +30,8 @@ MAX_LAYER_MACS = 10**13             # multiply-accumulates one layer implies
 MAX_ARRAY_DIM = 4096                # PE rows, PE columns
 MAX_RF_REGISTERS = 2**16            # register-file entries per PE
 MAX_BUFFER_KB = 2.0**24             # global buffer, KiB (16 GiB)
-BANDWIDTH_GBPS = (1e-3, 1e6)        # DRAM bandwidth, GB/s (inclusive range)
-CLOCK_MHZ = (1e-3, 1e6)             # array clock, MHz (inclusive range)
+BANDWIDTH_GBPS = (0.1, 1e6)         # DRAM bandwidth, GB/s (inclusive range)
+CLOCK_MHZ = (1e-3, 1e4)             # array clock, MHz (inclusive range)
 MAX_DRAM_LATENCY = 10**9            # cycles
 MAX_UNIT_ENERGY = 1e9               # any unit energy (MAC-normalised or pJ)
 

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile import ROOT, SWEEP_BASE, TINY, Case, _dump, all_cases, sample
 
 from sqnxt_sim.cli import main
-
-from hostile import ROOT, SWEEP_BASE, TINY, Case, _dump, all_cases, sample
 
 SAMPLE = 1000
 PER_CASE_SECONDS = 20.0     # only to catch a hang: no case should come near it
