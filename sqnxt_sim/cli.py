@@ -68,7 +68,7 @@ def output_options(formats=FORMATS):
 
 def emit(text: str, out: str | None) -> None:
     if out:
-        from .outputs import write_text
+        from .report.outputs import write_text
         write_text(out, text)   # atomic: a failed write leaves the old file as it was
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -97,7 +97,7 @@ def show(network: str, fmt: str, out: str | None) -> None:
     loaded graph as flat YAML (every layer and edge explicit), which loads back unchanged.
     """
     from .network.yaml_io import dump_network, load_network
-    from .outputs import check_output
+    from .report.outputs import check_output
     from .report.tables import network_json, network_table
 
     check_output(out)
@@ -173,7 +173,7 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
       sqnxt-sim run networks/alexnet.yaml --dataflow ws --set pe_array.rows=16 -f json -o a.json
     """
     from .network.yaml_io import load_network
-    from .outputs import check_output, ensure_dir
+    from .report.outputs import check_output, ensure_dir
     from .simulate import simulate
 
     check_output(out)

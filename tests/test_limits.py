@@ -19,7 +19,7 @@ from sqnxt_sim.errors import (
 from sqnxt_sim.hardware.accelerator import load_accelerator
 from sqnxt_sim.network.expr import ExprError, evaluate
 from sqnxt_sim.network.yaml_io import loads_network
-from sqnxt_sim.outputs import atomic_open, check_output, write_text
+from sqnxt_sim.report.outputs import atomic_open, check_output, write_text
 from sqnxt_sim.sweep.spec import loads_sweep
 
 NET = "name: x\ninput: [{c}, {h}, {w}]\nlayers:\n  - {{type: conv, out: {k}, kernel: 1}}\n"

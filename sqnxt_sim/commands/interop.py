@@ -34,7 +34,7 @@ def export(network: str, target: str, out: str | None) -> None:
     """
     from ..network.topology import to_scalesim
     from ..network.yaml_io import load_network
-    from ..outputs import check_output
+    from ..report.outputs import check_output
 
     check_output(out)
     net = load_network(network)
