@@ -3,8 +3,8 @@
 Bad input must get a located one-line error, never a hang, an exhausted memory or an overflow
 deep in the model.  The limits are far above any real network or accelerator (VGG-19's largest
 layer is 1.8·10⁹ MACs, its largest tensor 3.2·10⁶ values) and low enough that the model's
-integer and float arithmetic stays exact or finite and a layer at the limit simulates in well
-under a second.  docs/errors.md lists them; tests/test_limits.py checks most of them at
+integer and float arithmetic stays exact or finite and a layer at the limits simulates in about
+a second.  docs/errors.md lists them; tests/test_limits.py checks most of them at
 their edges, tests/test_hostile.py past them.
 """
 
