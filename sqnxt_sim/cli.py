@@ -44,7 +44,11 @@ def clean_errors(fn):
             return fn(*args, **kwargs)
         except SqnxtError as e:
             _locate_accelerator_error(e)
-            click.echo(f"error: {e}", err=True)
+            # exactly one line, of a readable length, whatever value the message quotes
+            text = " ".join(str(e).split("\n"))
+            if len(text) > 2000:
+                text = text[:2000] + " …"
+            click.echo(f"error: {text}", err=True)
             sys.exit(2)
         except BrokenPipeError:  # e.g. `sqnxt-sim run … | head`
             sys.exit(0)
@@ -65,7 +69,7 @@ def output_options(formats=FORMATS):
 
 def emit(text: str, out: str | None) -> None:
     if out:
-        from .outputs import write_text
+        from .report.outputs import write_text
         write_text(out, text)   # atomic: a failed write leaves the old file as it was
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -95,7 +99,7 @@ def show(network: str, fmt: str, out: str | None) -> None:
     flat YAML (every layer and edge explicit), which loads back unchanged.
     """
     from .network.yaml_io import dump_network, load_network
-    from .outputs import check_output
+    from .report.outputs import check_output
     from .report.tables import network_json, network_table
 
     check_output(out)
@@ -172,7 +176,7 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
       sqnxt-sim run networks/alexnet.yaml --dataflow ws --set pe_array.rows=16 -f json -o a.json
     """
     from .network.yaml_io import load_network
-    from .outputs import check_output, ensure_dir
+    from .report.outputs import check_output, ensure_dir
     from .simulate import simulate
 
     check_output(out)

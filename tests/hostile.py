@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -28,7 +30,9 @@ HUGE_DIGITS = "9" * 5000  # Python itself refuses to convert it
 class Case:
     id: str
     argv: tuple[str, ...]
-    files: tuple[tuple[str, bytes], ...]
+    files: tuple[tuple[str, bytes], ...] | Callable[[], tuple[tuple[str, bytes], ...]]
+    #      (a callable writes the mutated file only when the case runs: generating all cases
+    #       stays cheap)
     name: str                 # the file (or option) the one error line must name
     line: bool = True         # the error must carry a line number too
     out: str | None = "out.txt"   # a pre-existing output file that must stay unchanged
@@ -85,35 +89,44 @@ def network_cases() -> list[Case]:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         stem = path.stem
         for value in INPUT:
-            bad = copy.deepcopy(doc)
-            bad["input"] = value
-            cases.append(_net_case(f"{stem}:input={value!r}"[:120], bad))
+            cases.append(_net_case(f"{stem}:input={value!r}"[:120], doc, (), "input", value))
         sites = list(_reached_sites(doc))
         for si, (container, key) in enumerate(sites):
             path_to = _locate(doc, container)
             if key is None:
-                bad = copy.deepcopy(doc)
-                _follow(bad, path_to)["no_such_field"] = 1
-                cases.append(_net_case(f"{stem}:site{si}:unknown-field", bad))
+                cases.append(_net_case(f"{stem}:site{si}:unknown-field", doc, path_to,
+                                       "no_such_field", 1))
                 continue
             for vi, value in enumerate(KEYS[key]):
-                bad = copy.deepcopy(doc)
-                _follow(bad, path_to)[key] = value
-                cases.append(_net_case(f"{stem}:site{si}:{key}={vi}", bad))
+                cases.append(_net_case(f"{stem}:site{si}:{key}={vi}", doc, path_to, key, value))
         for drop in ("input", "layers"):
-            bad = copy.deepcopy(doc)
-            del bad[drop]
-            cases.append(_net_case(f"{stem}:no-{drop}", bad))
-        bad = copy.deepcopy(doc)
-        bad["layers"] = bad["layers"] + [{"type": "conv", "out": 8, "kernel": 1,
-                                          "input": "not_a_layer"}]
-        cases.append(_net_case(f"{stem}:dangling-input", bad))
+            cases.append(_net_case(f"{stem}:no-{drop}", doc, (), drop, _DROP))
+        dangling = doc["layers"] + [{"type": "conv", "out": 8, "kernel": 1,
+                                     "input": "not_a_layer"}]
+        cases.append(_net_case(f"{stem}:dangling-input", doc, (), "layers", dangling))
     return cases
 
 
-def _net_case(cid: str, doc) -> Case:
-    return Case(cid, ("show", "net.yaml", "-o", "out.txt"), (("net.yaml", _dump(doc)),),
-                "net.yaml")
+_DROP = object()   # "delete the key" as a mutation
+
+
+def _mutated(doc, trail, key, value) -> bytes:
+    bad = copy.deepcopy(doc)
+    node = _follow(bad, trail)
+    if value is _DROP:
+        del node[key]
+    else:
+        node[key] = value
+    return _dump(bad)
+
+
+def _net_files(doc, trail, key, value):
+    return (("net.yaml", _mutated(doc, trail, key, value)),)
+
+
+def _net_case(cid: str, doc, trail, key, value) -> Case:
+    return Case(cid, ("show", "net.yaml", "-o", "out.txt"),
+                partial(_net_files, doc, trail, key, value), "net.yaml")
 
 
 def _locate(doc, target, trail=()):
@@ -173,21 +186,24 @@ def _set_text(v) -> str:
     return str(v)
 
 
+def _accel_files(doc, keys, value):
+    bad = copy.deepcopy(doc)
+    node = bad
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    node[keys[-1]] = value
+    return (("acc.yaml", _dump(bad)), ("tiny.yaml", TINY.encode()))
+
+
 def accelerator_cases() -> list[Case]:
     cases = []
     for path in ACCELERATORS:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         for keys, values in ACCEL_BAD.items():
             for vi, value in enumerate(values):
-                bad = copy.deepcopy(doc)
-                node = bad
-                for k in keys[:-1]:
-                    node = node.setdefault(k, {})
-                node[keys[-1]] = value
                 cases.append(Case(f"{path.stem}:{'.'.join(keys)}={vi}",
                                   ("run", "tiny.yaml", "-a", "acc.yaml", "-o", "out.txt"),
-                                  (("acc.yaml", _dump(bad)), ("tiny.yaml", TINY.encode())),
-                                  "acc.yaml"))
+                                  partial(_accel_files, doc, keys, value), "acc.yaml"))
     for keys, values in ACCEL_BAD.items():       # the same values through --set
         for vi, value in enumerate(values):
             if isinstance(value, dict) and not value:
@@ -305,6 +321,12 @@ def _alias_bomb(depth: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _hundred_mb():
+    layer = b"  - {type: relu}\n"
+    return (("big.yaml", b"name: x\ninput: [3, 8, 8]\nlayers:\n"
+             + layer * (100 * 10**6 // len(layer))),)
+
+
 def issue_cases() -> list[Case]:
     alex = str(ROOT / "networks/alexnet.yaml")
     net = lambda body: (("net.yaml", body.encode()),)  # noqa: E731
@@ -383,9 +405,8 @@ def issue_cases() -> list[Case]:
                                            "--scheduler", "tcp://:::bad"),
              (("spec.yaml", _dump(SWEEP_BASE)), ("tiny.yaml", TINY.encode())), "--scheduler",
              line=False, out="out.csv"),
-        Case("issue:100MB-network", ("show", "big.yaml", "-o", "out.txt"),
-             (("big.yaml", b"name: x\ninput: [3, 8, 8]\nlayers:\n"
-               + b"  - {type: relu}\n" * (17 * 2**20 // 18)),), "big.yaml", line=False),
+        Case("issue:100MB-network", ("show", "big.yaml", "-o", "out.txt"), _hundred_mb,
+             "big.yaml", line=False),
     ]
     return c
 

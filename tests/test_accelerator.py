@@ -23,6 +23,7 @@ from sqnxt_sim.hardware.accelerator import (
     parse_value,
 )
 from sqnxt_sim.hardware.energy import ACTIONS, EYERISS, HOROWITZ45, PRESETS, EnergyTable
+from sqnxt_sim.limits import BANDWIDTH_GBPS, CLOCK_MHZ
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCELS = sorted((ROOT / "accelerators").glob("*.yaml"))
@@ -209,6 +210,7 @@ def test_exponent_notation_is_a_number():
 # ---------------------------------------------------------------------------------------------
 # load(dump(x)) == x over random valid accelerators.
 positive = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infinity=False)
+within = lambda lo_hi: st.floats(*lo_hi, allow_nan=False)   # a limits.py range  # noqa: E731
 costs = st.floats(min_value=0, max_value=1e4, allow_nan=False, allow_infinity=False)
 
 
@@ -232,8 +234,8 @@ def accelerators(draw):
         rows=draw(st.integers(1, 4096)), cols=draw(st.integers(1, 4096)),
         rf_registers=draw(st.integers(1, 1024)),
         word_bits=draw(st.sampled_from([8, 16, 32])),
-        buffer_kb=draw(positive), dram_bandwidth_gbps=draw(positive),
-        dram_latency_cycles=draw(st.integers(0, 10**6)), clock_mhz=draw(positive),
+        buffer_kb=draw(positive), dram_bandwidth_gbps=draw(within(BANDWIDTH_GBPS)),
+        dram_latency_cycles=draw(st.integers(0, 10**6)), clock_mhz=draw(within(CLOCK_MHZ)),
         sparsity=draw(st.floats(min_value=0, max_value=0.999, allow_nan=False)),
         energy=draw(energy_tables()),
         scalesim_compat=template == "systolic" and draw(st.booleans()))

@@ -33,7 +33,7 @@ def _check(case: Case, tmp: Path) -> str | None:
     """None if ``case`` failed cleanly; else what was wrong."""
     work = tmp / re.sub(r"[^A-Za-z0-9]+", "_", case.id)[:80]
     work.mkdir()
-    for name, data in case.files:
+    for name, data in (case.files() if callable(case.files) else case.files):
         (work / name).write_bytes(data)
     if case.id == "issue:resume-foreign-row":   # this sweep's header, then a row from elsewhere
         from sqnxt_sim.sweep.run import columns

@@ -45,14 +45,14 @@ def export(network: str, target: str, out: str | None, zero_weights: bool) -> No
     """
     from ..network.topology import to_scalesim
     from ..network.yaml_io import load_network
-    from ..outputs import check_output
+    from ..report.outputs import check_output
 
     check_output(out)
     if target == "onnx":
         if not out:
             raise click.UsageError("--to onnx writes a binary file: give it with -o FILE")
         from ..network.onnx_io import onnx_module, to_onnx
-        from ..outputs import write_with
+        from ..report.outputs import write_with
         model = to_onnx(load_network(network), zero_weights=zero_weights)
         write_with(out, lambda tmp: onnx_module().save(model, tmp), ".onnx")
         return

@@ -38,8 +38,8 @@ def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
           --baseline alexnet -f csv -o compare.csv
     """
     from ..network.yaml_io import load_network
-    from ..outputs import check_output, ensure_dir
     from ..report.compare import compare_frame, find_baseline
+    from ..report.outputs import check_output, ensure_dir
     from ..report.tables import fmt_int, render
     from ..simulate import simulate
 
@@ -96,7 +96,7 @@ def report(out_dir: str, root: str | None, no_figures: bool) -> None:
     OUT_DIR/results.csv and OUT_DIR/figures/ (PNG and SVG). The output is byte-for-byte
     deterministic. See docs/report.md.
     """
-    from ..outputs import ensure_dir
+    from ..report.outputs import ensure_dir
     from ..report.paper import generate
 
     ensure_dir(out_dir)

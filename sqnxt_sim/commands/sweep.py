@@ -89,7 +89,7 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
       sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --scheduler local
       sqnxt-sim sweep sweeps/array_size.yaml -o r.csv --resume
     """
-    from ..outputs import check_output, ensure_dir
+    from ..report.outputs import check_output, ensure_dir
     from ..sweep.run import check_scheduler_address, dask_security, run_sweep
     from ..sweep.spec import load_sweep
 
@@ -152,7 +152,7 @@ def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | No
       sqnxt-sim plot-sweep results.csv -o figs/ --heatmap cycles --axes pe_array.rows rf.registers
       sqnxt-sim plot-sweep stem.csv -o figs/ --heatmap time_ms --baseline 1.0-SqNxt-23
     """
-    from ..outputs import ensure_dir
+    from ..report.outputs import ensure_dir
     from ..sweep.plots import plot_sweep
 
     ensure_dir(out_dir)

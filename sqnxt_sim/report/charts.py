@@ -70,7 +70,7 @@ def _metadata(fmt: str) -> dict:
 
 def save(fig: Figure, base: str | os.PathLike, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write ``fig`` to ``base.<fmt>`` for every format; return the paths written."""
-    from ..outputs import ensure_dir, write_with
+    from .outputs import ensure_dir, write_with
 
     base = Path(base)
     ensure_dir(base.parent)

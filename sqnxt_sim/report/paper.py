@@ -266,7 +266,7 @@ def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, 
 
     study = Study(find_root(root) if root is None else root, accel)
     rep = build(study)
-    from ..outputs import ensure_dir, write_text
+    from .outputs import ensure_dir, write_text
 
     out = ensure_dir(out_dir)
     written = []

@@ -7,10 +7,11 @@ keeps the simulator's per-layer caches warm across the points of its chunks (con
 of a grid share their array geometry, so array costs are reused); the caches are cleared when the
 worker's memory grows past a budget.
 
-Rows are appended and flushed as chunks finish, so killing a sweep loses only the chunks in
-flight; ``resume`` skips the (point, network) pairs already in the file, identified by the
-network and the axis values.  When every point is done the file is rewritten in sweep order, so
-the same spec always gives a byte-identical file whatever the scheduling.
+Rows are appended and flushed to ``FILE.part`` as chunks finish, so killing a sweep loses only
+the chunks in flight and never touches the results file ``FILE``; ``resume`` checks every row
+already written and skips the (point, network) pairs present, identified by the network and the
+axis values.  When every point is done ``FILE`` is replaced, atomically, by the rows in sweep
+order, so the same spec always gives a byte-identical file whatever the scheduling.
 """
 
 from __future__ import annotations
@@ -369,7 +370,7 @@ def _sorted_rows(rows: list[list[str]], names: tuple[str, ...]) -> list[list[str
 def sort_file(src: str, dest: str, names: tuple[str, ...]) -> None:
     """Write the rows of ``src`` to ``dest`` in sweep order (point index, then the spec's network
     order), atomically."""
-    from ..outputs import atomic_open
+    from ..report.outputs import atomic_open
 
     header, rows = _read_rows(src)
     with atomic_open(dest) as fh:
@@ -430,7 +431,7 @@ def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
     jobs = jobs or default_jobs()
     stats = SweepStats()
 
-    from ..outputs import atomic_open
+    from ..report.outputs import atomic_open
 
     part = partial_path(out)
     done: set[tuple[str, ...]] = set()

@@ -1,5 +1,6 @@
 """The one writer of every output file (run/show/compare/export -o, sweep results, report files,
-charts): a failed write never leaves a cut-off or emptied file behind.
+charts): a failed write never leaves a cut-off or emptied file behind.  (It lives in report/
+because the model's own layers do no file I/O; the CLI and the sweep runner use it too.)
 
 Each file is written to a temporary file in the same folder, flushed to disk (fsync) and renamed
 over the target, so a reader sees either the old file whole or the new one whole.  A missing or
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .errors import OutputError
+from ..errors import OutputError
 
 
 def _reason(e: OSError) -> str:
