@@ -71,6 +71,28 @@ def _spec(key: str, doc: str, default, check=None, kind=None):
                                             "kind": kind})
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an accelerator's fields came from: its file and the line of each key there, and
+    the keys ``--set`` gave.  An error found later (e.g. a buffer too small for a layer, which
+    names only its field) is located with it (``locate``)."""
+
+    file: str | None = None
+    lines: tuple[tuple[str, int], ...] = ()
+    set_keys: tuple[str, ...] = ()
+
+    def locate(self, e) -> None:
+        """Give a field's error the file and line, or the ``--set``, it came from."""
+        if e.file is not None or e.field not in BY_KEY:
+            return
+        if e.field in self.set_keys:
+            if not e.message.startswith("--set "):
+                e.message = f"--set {e.field}: {e.message}"
+        elif self.file is not None:
+            e.file = self.file
+            e.line = dict(self.lines).get(e.field)
+
+
 # -- the accelerator: one flat record, one field per YAML key ---------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +165,7 @@ class Accelerator:
     tiling_objective: str = _spec(
         "tiling.objective", "what the buffer-tiling search minimises first: time (the papers' "
         "choice; then DRAM traffic) or traffic (then time)", "time", _one_of("time", "traffic"))
+    origin: Origin = field(default=Origin(), repr=False, compare=False)
     array: ArraySpec = field(init=False, repr=False, compare=False)
     buffer: BufferSpec = field(init=False, repr=False, compare=False)
     dram: DramSpec = field(init=False, repr=False, compare=False)
@@ -343,7 +366,10 @@ def load_accelerator(path: str | os.PathLike | None = None,
         flat[key] = v
         lines[key] = None
     try:
-        return from_flat(flat, source, lines)
+        acc = from_flat(flat, source, lines)
+        return replace(acc, origin=Origin(source, tuple((k, n) for k, n in lines.items()
+                                                         if n is not None),
+                                          tuple(overrides or ())))
     except AcceleratorError as e:
         set_key = next((k for k in (overrides or {}) if e.field == k
                         or (e.field or "").startswith(k + ".")), None)
@@ -356,22 +382,12 @@ def load_accelerator(path: str | os.PathLike | None = None,
 def loads_accelerator(text: str, source: str | None = None) -> Accelerator:
     from ..source import read_yaml
     flat, lines = flatten(read_yaml(text, source, AcceleratorError), source)
-    return from_flat(flat, source, lines)
+    return replace(from_flat(flat, source, lines),
+                   origin=Origin(source, tuple((k, n) for k, n in lines.items() if n)))
 
 
 def dump_accelerator(acc: Accelerator) -> str:
     return yaml.safe_dump(acc.to_dict(), sort_keys=False)
-
-
-def field_line(path: str | os.PathLike, key: str) -> int | None:
-    """The line of dotted ``key`` in accelerator file ``path`` (None if absent or unreadable)."""
-    from ..source import read_source, read_yaml
-    try:
-        source, text = read_source(path, AcceleratorError, "accelerator")
-        _, lines = flatten(read_yaml(text, source, AcceleratorError), source)
-    except AcceleratorError:
-        return None
-    return lines.get(key)
 
 
 def describe_fields() -> list[tuple[str, str, str]]:

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ..cli import clean_errors, main
+from .options import clean_errors
 
 
 class _Bar:
@@ -45,7 +45,7 @@ def _hms(s: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
 
 
-@main.command()
+@click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Results CSV: one row per (design point, network).")
@@ -117,7 +117,7 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
                 click.echo(str(path), err=True)
 
 
-@main.command("plot-sweep")
+@click.command("plot-sweep")
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--out-dir", "-o", required=True, type=click.Path(file_okay=False),
               help="Directory for the figures (PNG and SVG).")
@@ -162,3 +162,6 @@ def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | No
                          pareto=not no_pareto)
     for path in written:
         click.echo(path)
+
+
+COMMANDS = (sweep, plot_sweep_cmd)

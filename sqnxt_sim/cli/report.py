@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ..cli import accelerator_options, clean_errors, emit, main, output_options, resolve_accelerator
+from .options import accelerator_options, clean_errors, emit, output_options, resolve_accelerator
 
 
-@main.command()
+@click.command()
 @click.argument("networks", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @accelerator_options
 @click.option("--baseline", "-b", metavar="NAME",
@@ -76,7 +76,7 @@ def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
             click.echo(f"wrote {p}", err=True)
 
 
-@main.command()
+@click.command()
 @click.option("--out-dir", default="reports/squeezenext", show_default=True,
               type=click.Path(file_okay=False),
               help="Directory for README.md, results.csv and figures/.")
@@ -108,3 +108,6 @@ def report(out_dir: str, root: str | None, no_figures: bool) -> None:
     for e in rep.claims:
         click.echo(f"  {e.claim.id:>3}  {e.status:<15} {e.claim.fmt(e.measured):>9}  "
                    f"(paper {e.claim.paper_text}; {e.claim.tolerance})", err=True)
+
+
+COMMANDS = (compare, report)

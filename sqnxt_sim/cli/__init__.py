@@ -1,0 +1,30 @@
+"""The command line: thin click commands over the library (docs/architecture.md).
+
+``main`` is the click group; each command family lives in its own module and is registered
+here with ``add_command``: run.py (show, run), report.py (compare, report), sweep.py (sweep,
+plot-sweep), interop.py (export, import).  options.py holds what they share.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import interop, report, run, sweep
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sqnxt-sim")
+def main() -> None:
+    """sqnxt-sim: cycles, utilisation and energy of DNNs on PE-array accelerators.
+
+    \b
+    Typical use:
+      sqnxt-sim show networks/sqnxt23v5.yaml
+      sqnxt-sim run networks/sqnxt23v5.yaml --accel accelerators/os_32x32.yaml
+    """
+
+
+for _family in (run, report, sweep, interop):
+    for _command in _family.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,103 @@
+"""What the commands share: error handling, output and accelerator options.
+
+Library errors (``SqnxtError``) become one line on stderr and exit status 2, never a traceback;
+an error found while mapping (e.g. a buffer too small for a layer) is located in the accelerator
+file or the ``--set`` that caused it, from the accelerator's own ``origin``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from ..errors import SqnxtError
+from ..machines import all_dataflows
+
+FORMATS = ("table", "csv", "json")
+
+
+_ACCELERATOR = "sqnxt.accelerator"     # click context key: this invocation's accelerator
+
+
+def clean_errors(fn):
+    """Turn library errors into one located line and exit status 2."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SqnxtError as e:
+            ctx = click.get_current_context(silent=True)
+            acc = ctx.meta.get(_ACCELERATOR) if ctx is not None else None
+            if acc is not None:
+                acc.origin.locate(e)
+            # exactly one line, of a readable length, whatever value the message quotes
+            text = " ".join(str(e).split("\n"))
+            if len(text) > 2000:
+                text = text[:2000] + " …"
+            click.echo(f"error: {text}", err=True)
+            sys.exit(2)
+        except BrokenPipeError:  # e.g. `sqnxt-sim run … | head`
+            sys.exit(0)
+    return wrapper
+
+
+def output_options(formats=FORMATS):
+    """--format and --out, shared by every command that writes a result."""
+    def deco(fn):
+        fn = click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
+                          help="Write to this file instead of standard output.")(fn)
+        fn = click.option("--format", "-f", "fmt", type=click.Choice(formats),
+                          default=formats[0], show_default=True,
+                          help="Output format: a table for people, CSV or JSON for tools.")(fn)
+        return fn
+    return deco
+
+
+def emit(text: str, out: str | None) -> None:
+    if out:
+        from ..report.outputs import write_text
+        write_text(out, text)   # atomic: a failed write leaves the old file as it was
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    from ..hardware.accelerator import parse_value
+
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {p!r}", param_hint="--set")
+        out[key.strip()] = parse_value(key.strip(), value.strip())
+    return out
+
+
+def accelerator_options(fn):
+    """--accel, --dataflow and --set, shared by every command that simulates."""
+    fn = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                      help="Override an accelerator field by its dotted key, e.g. "
+                           "--set pe_array.rows=16 --set global_buffer.kb=256 (repeatable; "
+                           "see docs/accelerators.md).")(fn)
+    fn = click.option("--dataflow", "-d", type=click.Choice(all_dataflows()),
+                      help="Override the accelerator's dataflow (hybrid: the faster of OS and WS "
+                           "per layer).")(fn)
+    fn = click.option("--accel", "-a", type=click.Path(dir_okay=False),
+                      help="Accelerator YAML file (default: the built-in defaults, a 32x32 "
+                           "hybrid Squeezelerator).")(fn)
+    return fn
+
+
+def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str, ...]):
+    from ..hardware.accelerator import load_accelerator
+
+    overrides = parse_sets(sets)
+    if dataflow:
+        overrides["dataflow"] = dataflow
+    acc = load_accelerator(accel, overrides)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_ACCELERATOR] = acc      # clean_errors locates later errors with it
+    return acc
