@@ -27,7 +27,7 @@ from itertools import islice
 from ..errors import MappingError, OutputError, SweepError
 from ..network.graph import Network
 from ..result import summary_keys
-from .spec import SweepSpec, format_value
+from .space import SweepSpec, format_value
 
 METRICS = summary_keys()    # every summary entry, layer counts per dataflow from the registry
 COUNTS = tuple(m for m in METRICS if m.startswith("layers_"))   # absent means zero
