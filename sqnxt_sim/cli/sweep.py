@@ -10,39 +10,27 @@ import click
 from .options import clean_errors
 
 
-class _Bar:
-    """A one-line progress bar with rate and ETA on stderr (only used on a terminal)."""
+class _Progress:
+    """``run_sweep``'s ``progress(done, total)`` shown with click's progress bar on stderr
+    (position, rate and ETA; only used on a terminal)."""
 
-    def __init__(self, label: str, stream=None) -> None:
+    def __init__(self, label: str) -> None:
         self.label = label
-        self.stream = stream or sys.stderr
+        self.bar = None
+        self.done = 0
         self.t0 = time.perf_counter()
-        self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done < total and now - self.last < 0.2:
-            return
-        self.last = now
-        elapsed = now - self.t0
-        rate = done / elapsed if elapsed > 0 and done else 0.0
-        frac = done / total if total else 1.0
-        width = 30
-        fill = int(frac * width)
-        eta = (total - done) / rate if rate else None
-        eta_s = _hms(eta) if eta is not None else "--:--"
-        self.stream.write(f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] "
-                          f"{done}/{total} {100 * frac:3.0f}% {rate:6.1f} pt/s ETA {eta_s} ")
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         show_pos=True, show_eta=True, item_show_func=str)
+            self.bar.__enter__()
+        elapsed = time.perf_counter() - self.t0
+        rate = f"{done / elapsed:.1f} pt/s" if elapsed > 0 and done else ""
+        self.bar.update(done - self.done, rate)
+        self.done = done
         if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def _hms(s: float) -> str:
-    s = int(round(s))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+            self.bar.__exit__(None, None, None)
 
 
 @click.command()
@@ -104,7 +92,7 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
     s = load_sweep(spec)
     show = not quiet and sys.stderr.isatty()
     stats = run_sweep(s, out, jobs=jobs, scheduler=scheduler, resume=resume, chunk=chunk,
-                      progress=_Bar(s.name) if show else None, security=security)
+                      progress=_Progress(s.name) if show else None, security=security)
     if show:
         rate = stats.points / stats.seconds if stats.seconds else 0.0
         click.echo(f"{s.name}: {stats.points} points, {stats.rows} rows written to {out} "
