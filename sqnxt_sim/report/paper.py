@@ -45,19 +45,13 @@ from .study import (  # noqa: F401  (paper.X is the report's API)
     first_conv,
     layer_group,
 )
+from .tables import render
 
 # -- the report -------------------------------------------------------------------------------
 
 def _md_table(df: pd.DataFrame, formats: Mapping[str, Callable] | None = None,
               left: Sequence[str] = ()) -> str:
-    formats = formats or {}
-    cols = list(df.columns)
-    head = "| " + " | ".join(cols) + " |"
-    rule = "|" + "|".join("---" if c in left else "---:" for c in cols) + "|"
-    lines = [head, rule]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(formats.get(c, str)(v) for c, v in zip(cols, row)) + " |")
-    return "\n".join(lines) + "\n"
+    return render(df, dict(formats or {}), align_left=tuple(left), markdown=True)
 
 
 def _i(v) -> str:

@@ -11,12 +11,19 @@ def fmt_int(v) -> str:
     return f"{int(v):,}"
 
 
-def render(df: pd.DataFrame, formats: dict | None = None, align_left=("name", "type")) -> str:
-    """A plain fixed-width table (no third-party dependency)."""
+def render(df: pd.DataFrame, formats: dict | None = None, align_left=("name", "type"),
+           markdown: bool = False) -> str:
+    """A table of ``df`` with each column formatted by ``formats`` (default ``str``, missing
+    values empty): fixed-width text for a terminal, or a Markdown table (``markdown``; the
+    report), with the ``align_left`` columns left-aligned and the others right-aligned."""
     formats = formats or {}
     cols = list(df.columns)
     cells = [[formats.get(c, str)(v) if not (isinstance(v, float) and pd.isna(v)) else ""
               for c, v in zip(cols, row)] for row in df.itertuples(index=False)]
+    if markdown:
+        rule = "|" + "|".join("---" if c in align_left else "---:" for c in cols) + "|"
+        return "\n".join(["| " + " | ".join(cols) + " |", rule,
+                          *("| " + " | ".join(r) + " |" for r in cells)]) + "\n"
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
 
     def line(vals):
