@@ -12,7 +12,7 @@ two per channel) separately.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..errors import NetworkError
 from ..workload import Kind, Workload, ceil_div
@@ -77,6 +77,43 @@ def _flag(name: str, v) -> None:
         raise NetworkError(f"{name} must be true or false, got {v!r}", field=name)
 
 
+_ABSENT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class YamlField:
+    """One field of a layer type's YAML form (docs/network-format.md), declared once on the
+    layer class: the reader, the writer and the docs check all follow it."""
+
+    name: str
+    codec: str = "value"          # value | pair | pads | shape | list
+    required: bool = False
+    default: Any = _ABSENT        # when absent from the YAML (default: the class's own)
+    always: bool = True           # the writer writes it even when it equals the default
+
+    def decode(self, v):
+        if self.codec == "pair":
+            return _pair(v, self.name)
+        if self.codec == "pads":
+            return _pads(v)
+        return v
+
+    def encode(self, v):
+        if self.codec == "pair":
+            return v[0] if v[0] == v[1] else list(v)
+        if self.codec == "pads":
+            return self.encode_pair((v[0], v[2])) if v[0] == v[1] and v[2] == v[3] else list(v)
+        if self.codec == "shape":
+            return [v.c, v.h, v.w]
+        if self.codec == "list":
+            return list(v)
+        return v
+
+    @staticmethod
+    def encode_pair(p):
+        return p[0] if p[0] == p[1] else list(p)
+
+
 class Layer:
     """Behaviour shared by every layer value (the values themselves are frozen dataclasses)."""
 
@@ -85,6 +122,44 @@ class Layer:
     type_name: ClassVar[str] = ""
     arity: ClassVar[tuple[int, int | None]] = (1, 1)   # (min, max) number of inputs
     compute: ClassVar[bool] = False                     # does it cost anything on the array?
+    # the YAML vocabulary (docs/network-format.md): the `type:` names this class reads and its
+    # fields, in the order the writer writes them
+    yaml_types: ClassVar[tuple[str, ...]] = ()
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = ()
+
+    @classmethod
+    def from_yaml(cls, ltype: str, values: dict) -> Layer:
+        """The layer of YAML type ``ltype`` with already-evaluated field ``values``."""
+        kwargs = {}
+        for f in cls.yaml_fields:
+            v = values.get(f.name, f.default)
+            if v is not _ABSENT:
+                kwargs[f.name] = f.decode(v)
+        return cls(**kwargs, **cls.yaml_fixed(ltype))
+
+    @classmethod
+    def yaml_fixed(cls, ltype: str) -> dict:
+        """Constructor arguments the YAML type name itself sets (e.g. maxpool → mode max)."""
+        return {}
+
+    @classmethod
+    def yaml_accepts(cls, ltype: str) -> set[str]:
+        """The fields a layer of YAML type ``ltype`` may give."""
+        return {f.name for f in cls.yaml_fields}
+
+    @classmethod
+    def yaml_required(cls, ltype: str) -> set[str]:
+        return {f.name for f in cls.yaml_fields if f.required}
+
+    def to_yaml(self) -> dict:
+        """The YAML fields of this value, compact but explicit (inverse of ``from_yaml``)."""
+        out = {}
+        for f in self.yaml_fields:
+            v = getattr(self, f.name)
+            default = next(d.default for d in fields(self) if d.name == f.name)
+            if f.always or v != default:
+                out[f.name] = f.encode(v)
+        return out
 
     def output_shape(self, ins: tuple[Shape, ...]) -> Shape:
         return ins[0]
@@ -133,6 +208,12 @@ class Conv(Layer):
 
     type_name: ClassVar[str] = "conv"
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("conv",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("out", required=True), YamlField("kernel", "pair", required=True),
+        YamlField("stride", "pair"), YamlField("pad", "pads"), YamlField("groups"),
+        YamlField("bias"), YamlField("bn"), YamlField("relu"),
+        YamlField("dilation", "pair", always=False))
 
     def __post_init__(self) -> None:
         _normalise_window(self)
@@ -211,6 +292,9 @@ class FC(Layer):
 
     type_name: ClassVar[str] = "fc"
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("fc",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("out", required=True), YamlField("bias"), YamlField("bn"), YamlField("relu"))
 
     def __post_init__(self) -> None:
         _positive("out", self.out)
@@ -259,6 +343,15 @@ class Pool(Layer):
     ceil: bool = False
 
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("maxpool", "avgpool")
+    # (the YAML stride defaults to 1, not to the kernel)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("kernel", "pair", required=True), YamlField("stride", "pair", default=1),
+        YamlField("pad", "pads"), YamlField("ceil"))
+
+    @classmethod
+    def yaml_fixed(cls, ltype: str) -> dict:
+        return {"mode": ltype[:3]}
 
     @property
     def type_name(self) -> str:  # type: ignore[override]
@@ -310,6 +403,11 @@ class GlobalPool(Layer):
     mode: str = "avg"
 
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("gap", "gmp")
+
+    @classmethod
+    def yaml_fixed(cls, ltype: str) -> dict:
+        return {"mode": "avg" if ltype == "gap" else "max"}
 
     @property
     def type_name(self) -> str:  # type: ignore[override]
@@ -336,6 +434,8 @@ class Add(Layer):
     type_name: ClassVar[str] = "add"
     arity: ClassVar[tuple[int, int | None]] = (2, None)
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("add",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (YamlField("relu"),)
 
     def __post_init__(self) -> None:
         _flag("relu", self.relu)
@@ -375,6 +475,7 @@ class Mul(Layer):
     type_name: ClassVar[str] = "mul"
     arity: ClassVar[tuple[int, int | None]] = (2, 2)
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("mul",)
 
     def output_shape(self, ins):
         return broadcast(ins)
@@ -394,6 +495,8 @@ class Concat(Layer):
 
     type_name: ClassVar[str] = "concat"
     arity: ClassVar[tuple[int, int | None]] = (2, None)
+    yaml_types: ClassVar[tuple[str, ...]] = ("concat",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (YamlField("axis", always=False),)
 
     def __post_init__(self) -> None:
         _axis(self.axis)
@@ -434,6 +537,7 @@ def _shape3(v, name: str) -> Shape:
 @dataclass(frozen=True, slots=True)
 class Flatten(Layer):
     type_name: ClassVar[str] = "flatten"
+    yaml_types: ClassVar[tuple[str, ...]] = ("flatten",)
 
     def output_shape(self, ins):
         return Shape(ins[0].elems, 1, 1)
@@ -445,6 +549,7 @@ class BatchNorm(Layer):
     accelerator (no cycles)."""
 
     type_name: ClassVar[str] = "bn"
+    yaml_types: ClassVar[tuple[str, ...]] = ("bn",)
 
     def bn_params(self, ins):
         return 2 * ins[0].c
@@ -463,6 +568,18 @@ class PassThrough(Layer):
         "relu", "dropout", "softmax", "lrn", "sigmoid", "tanh", "hardswish", "hardsigmoid",
         "clip", "leakyrelu", "elu", "selu", "gelu", "softplus", "erf", "exp", "log", "sqrt",
         "abs", "neg", "scale")
+    yaml_types: ClassVar[tuple[str, ...]] = OPS
+    # dropout's ratio and LRN's window are accepted for fidelity and cost nothing
+    YAML_IGNORED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "dropout": ("ratio",), "lrn": ("size", "alpha", "beta")}
+
+    @classmethod
+    def yaml_accepts(cls, ltype: str) -> set[str]:
+        return set(cls.YAML_IGNORED.get(ltype, ()))
+
+    @classmethod
+    def yaml_fixed(cls, ltype: str) -> dict:
+        return {"op": ltype}
 
     @property
     def type_name(self) -> str:  # type: ignore[override]
@@ -499,6 +616,9 @@ class Linear(Layer):
 
     type_name: ClassVar[str] = "linear"
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("linear",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("out", required=True), YamlField("bias"))
 
     def __post_init__(self) -> None:
         _positive("out", self.out)
@@ -532,6 +652,7 @@ class MatMul(Layer):
     type_name: ClassVar[str] = "matmul"
     arity: ClassVar[tuple[int, int | None]] = (2, 2)
     compute: ClassVar[bool] = True
+    yaml_types: ClassVar[tuple[str, ...]] = ("matmul",)
 
     def output_shape(self, ins):
         a, b = ins
@@ -562,6 +683,8 @@ class Reshape(Layer):
     shape: Shape
 
     type_name: ClassVar[str] = "reshape"
+    yaml_types: ClassVar[tuple[str, ...]] = ("reshape",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (YamlField("shape", "shape", required=True),)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", _shape3(self.shape, "shape"))
@@ -583,6 +706,10 @@ class Slice(Layer):
     end: int
 
     type_name: ClassVar[str] = "slice"
+    yaml_types: ClassVar[tuple[str, ...]] = ("slice",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("axis", required=True), YamlField("start", required=True),
+        YamlField("end", required=True))
 
     def __post_init__(self) -> None:
         _axis(self.axis)
@@ -610,6 +737,8 @@ class Pad(Layer):
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     type_name: ClassVar[str] = "pad"
+    yaml_types: ClassVar[tuple[str, ...]] = ("pad",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (YamlField("pad", "pads", required=True),)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pad", _pads(self.pad))
@@ -633,6 +762,13 @@ class Resize(Layer):
 
     MODES: ClassVar[dict[str, int]] = {"nearest": 1, "linear": 2, "cubic": 4}
     type_name: ClassVar[str] = "resize"
+    yaml_types: ClassVar[tuple[str, ...]] = ("resize",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (
+        YamlField("size", "list", required=True), YamlField("mode"))
+
+    @classmethod
+    def from_yaml(cls, ltype: str, values: dict) -> Layer:
+        return cls(size=_pair(values["size"], "size"), mode=values.get("mode", "nearest"))
 
     @property
     def compute(self) -> bool:  # type: ignore[override]
@@ -666,6 +802,8 @@ class Const(Layer):
 
     type_name: ClassVar[str] = "const"
     arity: ClassVar[tuple[int, int | None]] = (0, 0)
+    yaml_types: ClassVar[tuple[str, ...]] = ("const",)
+    yaml_fields: ClassVar[tuple[YamlField, ...]] = (YamlField("shape", "shape", required=True),)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", _shape3(self.shape, "shape"))
@@ -684,6 +822,7 @@ class LayerNorm(Layer):
     parameters."""
 
     type_name: ClassVar[str] = "layernorm"
+    yaml_types: ClassVar[tuple[str, ...]] = ("layernorm",)
 
     def bn_params(self, ins):
         return 2 * ins[0].w
@@ -693,3 +832,15 @@ __all__ = ["Shape", "Layer", "Conv", "FC", "Pool", "GlobalPool", "Add", "Mul", "
            "Flatten", "BatchNorm", "PassThrough", "Input", "Linear", "MatMul", "Reshape",
            "Slice", "Pad", "Resize", "Const", "LayerNorm", "broadcast", "pool_extent",
            "ceil_div"]
+
+
+def yaml_vocabulary() -> dict[str, type[Layer]]:
+    """Every YAML ``type:`` name and the layer class that reads it (docs/network-format.md)."""
+    out: dict[str, type[Layer]] = {}
+    stack = list(Layer.__subclasses__())
+    while stack:
+        cls = stack.pop(0)
+        stack.extend(cls.__subclasses__())
+        for t in cls.yaml_types:
+            out[t] = cls
+    return out

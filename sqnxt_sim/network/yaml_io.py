@@ -17,31 +17,7 @@ from ..expr import ExprError, evaluate
 from ..limits import MAX_LAYERS
 from ..source import LDict, line_of, read_yaml
 from .graph import LayerDef, Network
-from .layers import (
-    FC,
-    Add,
-    BatchNorm,
-    Concat,
-    Const,
-    Conv,
-    Flatten,
-    GlobalPool,
-    Input,
-    Layer,
-    LayerNorm,
-    Linear,
-    MatMul,
-    Mul,
-    Pad,
-    PassThrough,
-    Pool,
-    Reshape,
-    Resize,
-    Shape,
-    Slice,
-    _pads,
-    _pair,
-)
+from .layers import Const, Input, Layer, Shape, yaml_vocabulary
 
 INPUT_NAME = "input"
 
@@ -49,122 +25,21 @@ INPUT_NAME = "input"
 # -- layer construction -----------------------------------------------------------------------
 COMMON = {"name", "type", "input", "inputs", "when"}
 
-LAYER_FIELDS: dict[str, set[str]] = {
-    "conv": {"out", "kernel", "stride", "pad", "groups", "bias", "bn", "relu", "dilation"},
-    "fc": {"out", "bias", "bn", "relu"},
-    "maxpool": {"kernel", "stride", "pad", "ceil"},
-    "avgpool": {"kernel", "stride", "pad", "ceil"},
-    "gap": set(),
-    "gmp": set(),
-    "add": {"relu"},
-    "mul": set(),
-    "concat": {"axis"},
-    "flatten": set(),
-    "bn": set(),
-    "relu": set(),
-    "dropout": {"ratio"},
-    "softmax": set(),
-    "lrn": {"size", "alpha", "beta"},
-    "linear": {"out", "bias"},
-    "matmul": set(),
-    "reshape": {"shape"},
-    "slice": {"axis", "start", "end"},
-    "pad": {"pad"},
-    "resize": {"size", "mode"},
-    "const": {"shape"},
-    "layernorm": set(),
-    **{op: set() for op in PassThrough.OPS if op not in ("relu", "dropout", "softmax", "lrn")},
-}
-REQUIRED: dict[str, set[str]] = {"conv": {"out", "kernel"}, "fc": {"out"},
-                                 "maxpool": {"kernel"}, "avgpool": {"kernel"},
-                                 "linear": {"out"}, "reshape": {"shape"},
-                                 "slice": {"axis", "start", "end"}, "pad": {"pad"},
-                                 "resize": {"size"}, "const": {"shape"}}
+# the vocabulary is declared once, on the layer classes (layers.py: yaml_types, yaml_fields)
+VOCABULARY = yaml_vocabulary()
+LAYER_FIELDS: dict[str, set[str]] = {t: cls.yaml_accepts(t) for t, cls in VOCABULARY.items()}
+REQUIRED: dict[str, set[str]] = {t: r for t, cls in VOCABULARY.items()
+                                 if (r := cls.yaml_required(t))}
 
 
 def make_layer(ltype: str, f: dict) -> Layer:
     """Build a layer value from already-evaluated fields (names checked by the caller)."""
-    if ltype == "conv":
-        return Conv(out=f["out"], kernel=_pair(f["kernel"], "kernel"),
-                    stride=_pair(f.get("stride", 1), "stride"), pad=_pads(f.get("pad", 0)),
-                    groups=f.get("groups", 1), bias=f.get("bias", False),
-                    bn=f.get("bn", False), relu=f.get("relu", False),
-                    dilation=_pair(f.get("dilation", 1), "dilation"))
-    if ltype == "fc":
-        return FC(out=f["out"], bias=f.get("bias", True), bn=f.get("bn", False),
-                  relu=f.get("relu", False))
-    if ltype in ("maxpool", "avgpool"):
-        return Pool(mode=ltype[:3], kernel=_pair(f["kernel"], "kernel"),
-                    stride=_pair(f.get("stride", 1), "stride"), pad=_pads(f.get("pad", 0)),
-                    ceil=f.get("ceil", False))
-    if ltype in ("gap", "gmp"):
-        return GlobalPool("avg" if ltype == "gap" else "max")
-    if ltype == "add":
-        return Add(relu=f.get("relu", False))
-    if ltype == "mul":
-        return Mul()
-    if ltype == "concat":
-        return Concat(axis=f.get("axis", 0))
-    if ltype == "flatten":
-        return Flatten()
-    if ltype == "bn":
-        return BatchNorm()
-    if ltype == "linear":
-        return Linear(out=f["out"], bias=f.get("bias", False))
-    if ltype == "matmul":
-        return MatMul()
-    if ltype == "reshape":
-        return Reshape(f["shape"])
-    if ltype == "slice":
-        return Slice(axis=f["axis"], start=f["start"], end=f["end"])
-    if ltype == "pad":
-        return Pad(_pads(f["pad"]))
-    if ltype == "resize":
-        return Resize(size=_pair(f["size"], "size"), mode=f.get("mode", "nearest"))
-    if ltype == "const":
-        return Const(f["shape"])
-    if ltype == "layernorm":
-        return LayerNorm()
-    return PassThrough(ltype)
+    return VOCABULARY[ltype].from_yaml(ltype, f)
 
 
 def layer_fields(layer: Layer) -> dict:
     """The YAML fields of a layer value, compact but explicit (inverse of make_layer)."""
-    def pair(p):
-        return p[0] if p[0] == p[1] else list(p)
-
-    def pads(p):
-        if p[0] == p[1] and p[2] == p[3]:
-            return pair((p[0], p[2]))
-        return list(p)
-
-    if isinstance(layer, Conv):
-        f = {"out": layer.out, "kernel": pair(layer.kernel), "stride": pair(layer.stride),
-             "pad": pads(layer.pad), "groups": layer.groups, "bias": layer.bias,
-             "bn": layer.bn, "relu": layer.relu}
-        if layer.dilation != (1, 1):
-            f["dilation"] = pair(layer.dilation)
-        return f
-    if isinstance(layer, FC):
-        return {"out": layer.out, "bias": layer.bias, "bn": layer.bn, "relu": layer.relu}
-    if isinstance(layer, Pool):
-        return {"kernel": pair(layer.kernel), "stride": pair(layer.stride),
-                "pad": pads(layer.pad), "ceil": layer.ceil}
-    if isinstance(layer, Add):
-        return {"relu": layer.relu}
-    if isinstance(layer, Concat):
-        return {"axis": layer.axis} if layer.axis else {}
-    if isinstance(layer, Linear):
-        return {"out": layer.out, "bias": layer.bias}
-    if isinstance(layer, (Reshape, Const)):
-        return {"shape": [layer.shape.c, layer.shape.h, layer.shape.w]}
-    if isinstance(layer, Slice):
-        return {"axis": layer.axis, "start": layer.start, "end": layer.end}
-    if isinstance(layer, Pad):
-        return {"pad": pads(layer.pad)}
-    if isinstance(layer, Resize):
-        return {"size": list(layer.size), "mode": layer.mode}
-    return {}
+    return layer.to_yaml()
 
 
 # -- template expansion -----------------------------------------------------------------------
