@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .dataflow import output_stationary, simd, systolic, weight_stationary  # noqa: F401
+from .dataflow import systolic
 from .dataflow.base import Counts, template
 from .errors import MappingError
 from .hardware import accelerator as _accelerator
@@ -23,6 +23,20 @@ from .hardware.energy import EnergyTable
 from .operands import Operand
 from .tiling import TiledCost, best_tiling
 from .workload import Kind, Workload
+
+
+def _register_templates() -> None:
+    """Import every module of the dataflow package: each template registers itself by name
+    (``@register``), so a new template is one new file there."""
+    import importlib
+    import pkgutil
+
+    from . import dataflow
+    for info in pkgutil.iter_modules(dataflow.__path__):
+        importlib.import_module(f"{dataflow.__name__}.{info.name}")
+
+
+_register_templates()
 
 
 @dataclass(frozen=True)
@@ -113,8 +127,9 @@ class Squeezelerator(Machine):
 
     name = "squeezelerator"
     dataflows = ("os", "ws", "hybrid")
-    row_dataflows = ("os", "ws", "simd")
     hybrid = ("os", "ws")
+    # rows show the dataflow each layer ran in, or the SIMD unit for weightless layers
+    row_dataflows = (*(d for d in dataflows if d != "hybrid"), "simd")
 
     def candidates(self, w: Workload, acc: Accelerator) -> tuple[str, ...]:
         if not w.has_weights:
