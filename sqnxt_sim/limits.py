@@ -97,3 +97,4 @@ def _show(v) -> str:
     if isinstance(v, float):
         return f"{v:g}"
     return repr(v)
+MAX_BATCH = 4096                    # images in one simulated batch

@@ -57,6 +57,18 @@ class LayerCost:
     def stall_cycles(self) -> int:
         return self.cycles - self.compute_cycles
 
+    def times(self, n: int) -> LayerCost:
+        """The layer run ``n`` times over (once per image of a batch, docs/model.md §5.2)."""
+        if n == 1:
+            return self
+        additive = {k: v * n for k, v in self.extras.items()
+                    if k.endswith(("_cycles", "_energy")) and v is not None}
+        return LayerCost(self.dataflow, self.cycles * n, self.compute_cycles * n,
+                         self.counts.scale(n), self.dram_read_bytes * n,
+                         self.dram_write_bytes * n,
+                         {op: b * n for op, b in self.dram_operand_bytes.items()},
+                         self.tiling + f" ×{n} images", {**self.extras, **additive})
+
 
 def energy_parts(c: Counts, e: EnergyTable) -> dict[str, float]:
     """Σ access counts × unit energy, by level (the only place costs meet counts)."""

@@ -129,8 +129,9 @@ class Result:
     """Per-layer frame (``.layers``), totals (``.summary``) and provenance."""
 
     def __init__(self, network: str, accelerator, rows: list[LayerResult], *,
-                 network_source: str | None = None, version: str = "") -> None:
+                 network_source: str | None = None, version: str = "", batch: int = 1) -> None:
         self.network = network
+        self.batch = batch
         self.accelerator = accelerator
         self.records = rows
         self.network_source = network_source
@@ -197,6 +198,7 @@ class Result:
             "provenance": {
                 "sqnxt_sim_version": self.version,
                 "network_source": self.network_source,
+                "batch": self.batch,
                 "accelerator": self.accelerator.to_dict(),
             },
         }

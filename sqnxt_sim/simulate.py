@@ -13,12 +13,13 @@ from . import __version__
 from .dataflow.base import Counts
 from .errors import MappingError
 from .hardware.accelerator import Accelerator
+from .limits import MAX_BATCH
 from .machines import LayerCost, energy_parts, machine
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .operands import Operand
 from .result import LayerResult, Result
-from .workload import Workload
+from .workload import Kind, Workload
 
 
 def map_layer(w: Workload, acc: Accelerator) -> LayerCost:
@@ -79,25 +80,54 @@ def _plan(network: Network) -> list[tuple]:
     return plan
 
 
-def simulate(network: Network, accelerator: Accelerator) -> Result:
-    """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``."""
+def batched(node, w: Workload, batch: int) -> tuple[Workload, int]:
+    """(workload, repeats) of ``node`` for a batch of ``batch`` images (docs/model.md §5.2).
+
+    A layer that multiplies each input row by the same weights — an FC layer, a ``linear``
+    layer, any 1×1 stride-1 unpadded convolution on a one-column map — takes the batch's rows
+    together, so each weight is delivered once and used ``batch`` times.  A product of two
+    activations (``matmul``) has a second operand per image: ``batch`` times the groups.  Every
+    other layer (convolutions, pooling, adds) runs once per image: its cost repeats."""
+    if batch == 1:
+        return w, 1
+    if node.type == "matmul":
+        return replace(w, G=w.G * batch), 1
+    stackable = (w.kind is Kind.CONV and w.R == w.S == 1 and w.Q == 1
+                 and w.stride_h == w.stride_w == 1
+                 and not (w.pad_top or w.pad_bottom or w.pad_left or w.pad_right))
+    if stackable:
+        return replace(w, P=w.P * batch, H=w.H * batch, vector_out=False), 1
+    return w, batch
+
+
+def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Result:
+    """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``,
+    for a batch of ``batch`` images (1: the papers' setting)."""
+    check_batch(batch)
     rows = []
     fusing = accelerator.template == "squeezelerator"   # the systolic array adds nothing
     for node, w, into in _plan(network):
         if into is not None and fusing:
             cost = LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
         else:
+            w, repeats = batched(node, w if fusing else node.workload, batch)
             try:
-                cost = map_layer(w if fusing else node.workload, accelerator)
+                cost = map_layer(w, accelerator).times(repeats)
             except MappingError as err:
                 err.message = f"layer {node.name!r}: {err.message}"
                 raise
-        rows.append(layer_row(node, cost, accelerator))
+        rows.append(layer_row(node, cost, accelerator, batch))
     return Result(network.name, accelerator, rows, network_source=network.source,
-                  version=__version__)
+                  version=__version__, batch=batch)
 
 
-def layer_row(node, cost: LayerCost, acc: Accelerator) -> LayerResult:
+def check_batch(batch) -> None:
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+        raise MappingError(f"batch must be an integer from 1 to {MAX_BATCH:,}, got {batch!r}",
+                           field="batch")
+
+
+def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:
     """The one place a result row is built (docs/output.md): energy by level from the counts,
     normalised to MAC units when the table is in picojoules."""
     e = acc.energy
@@ -108,7 +138,7 @@ def layer_row(node, cost: LayerCost, acc: Accelerator) -> LayerResult:
     mapped = cost.dataflow not in ("fused", "skipped")
     return LayerResult(
         name=node.name, type=node.type, dataflow=cost.dataflow,
-        macs=node.macs if cost.dataflow != "fused" else 0,
+        macs=node.macs * batch if cost.dataflow != "fused" else 0,
         params=node.params if cost.dataflow != "fused" else 0,
         cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,

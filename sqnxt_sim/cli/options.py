@@ -101,3 +101,14 @@ def resolve_accelerator(accel: str | None, dataflow: str | None, sets: tuple[str
     if ctx is not None:
         ctx.meta[_ACCELERATOR] = acc      # clean_errors locates later errors with it
     return acc
+
+
+def batch_option(fn):
+    """--batch, shared by the commands that simulate."""
+    from ..limits import MAX_BATCH
+    return click.option("--batch", type=click.IntRange(1, MAX_BATCH), default=None,
+                        help="Images per batch (default 1, the papers' setting; for sweep, the "
+                             "spec's `batch`). FC and matrix-product layers reuse each weight "
+                             "across the batch; other layers run once per image "
+                             "(docs/model.md §5.2).")(fn)
+

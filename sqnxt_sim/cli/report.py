@@ -8,12 +8,20 @@ from pathlib import Path
 
 import click
 
-from .options import accelerator_options, clean_errors, emit, output_options, resolve_accelerator
+from .options import (
+    accelerator_options,
+    batch_option,
+    clean_errors,
+    emit,
+    output_options,
+    resolve_accelerator,
+)
 
 
 @click.command()
 @click.argument("networks", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @accelerator_options
+@batch_option
 @click.option("--baseline", "-b", metavar="NAME",
               help="Network the ratios are taken against, by network name or file stem "
                    "(default: the first NETWORK).")
@@ -22,8 +30,8 @@ from .options import accelerator_options, clean_errors, emit, output_options, re
 @output_options()
 @clean_errors
 def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
-            sets: tuple[str, ...], baseline: str | None, plot_dir: str | None, fmt: str,
-            out: str | None) -> None:
+            sets: tuple[str, ...], batch: int | None, baseline: str | None,
+            plot_dir: str | None, fmt: str, out: str | None) -> None:
     """Compare NETWORKs on one accelerator: one row per network.
 
     Columns: MACs, parameters, cycles, time (ms), energy (MAC-normalised units), PE utilisation,
@@ -50,7 +58,7 @@ def compare(networks: tuple[str, ...], accel: str | None, dataflow: str | None,
     runs, stems = [], []
     for path in networks:
         net = load_network(path)
-        runs.append((net.name, simulate(net, acc).summary))
+        runs.append((net.name, simulate(net, acc, batch or 1).summary))
         stems.append(Path(path).stem)
     df = compare_frame(runs, baseline, stems)
     base = runs[find_baseline([n for n, _ in runs], stems, baseline)][0]

@@ -9,6 +9,7 @@ import click
 from .options import (
     FORMATS,
     accelerator_options,
+    batch_option,
     clean_errors,
     emit,
     output_options,
@@ -46,13 +47,14 @@ def show(network: str, fmt: str, out: str | None) -> None:
 @click.command()
 @click.argument("network", type=click.Path(dir_okay=False))
 @accelerator_options
+@batch_option
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
               help="Also write per-layer charts (cycles, energy by level; PNG and SVG) into "
                    "this directory.")
 @output_options()
 @clean_errors
 def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, ...],
-        plot_dir: str | None, fmt: str, out: str | None) -> None:
+        batch: int | None, plot_dir: str | None, fmt: str, out: str | None) -> None:
     """Simulate NETWORK (a network YAML, an ONNX model or a SCALE-Sim CSV) on an
     accelerator, layer by layer.
 
@@ -76,7 +78,7 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
         ensure_dir(plot_dir)
     acc = resolve_accelerator(accel, dataflow, sets)
     net = load_network(network)
-    result = simulate(net, acc)
+    result = simulate(net, acc, batch or 1)
     if fmt == "json":
         emit(result.to_json(), out)
     elif fmt == "csv":

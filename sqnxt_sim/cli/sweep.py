@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 
 import click
 
-from .options import clean_errors
+from .options import batch_option, clean_errors
 
 
 class _Progress:
@@ -59,10 +60,11 @@ class _Progress:
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
               help="Also draw the sweep's figures into this directory (see plot-sweep).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary line.")
+@batch_option
 @clean_errors
 def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_file: str | None,
           tls_cert: str | None, tls_key: str | None, resume: bool, chunk: int | None,
-          plot_dir: str | None, quiet: bool) -> None:
+          plot_dir: str | None, quiet: bool, batch: int | None) -> None:
     """Run the design-space sweep SPEC: every design point × every network.
 
     SPEC is a sweep YAML file (docs/sweeps.md): a base accelerator, networks, and axes over
@@ -90,6 +92,8 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
     if scheduler and scheduler != "local":
         check_scheduler_address(scheduler)
     s = load_sweep(spec)
+    if batch is not None:
+        s = replace(s, batch=batch)
     show = not quiet and sys.stderr.isatty()
     stats = run_sweep(s, out, jobs=jobs, scheduler=scheduler, resume=resume, chunk=chunk,
                       progress=_Progress(s.name) if show else None, security=security)

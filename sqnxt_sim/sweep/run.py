@@ -98,7 +98,7 @@ def run_chunk(payload: Payload, tasks: list[Task]) -> list[list[str]]:
         for pos in nets:
             net = payload.networks[pos]
             try:
-                result = simulate(net, acc)
+                result = simulate(net, acc, spec.batch)
                 s = result.summary
                 metrics = [_fmt(s.get(m, 0 if m in COUNTS else None)) for m in METRICS]
                 if spec.layers:

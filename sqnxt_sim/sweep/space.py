@@ -59,6 +59,7 @@ class SweepSpec:
     layers: tuple[str, ...] = ()            # layers whose own metrics get columns too
     layers_line: int | None = None
     sample_line: int | None = None
+    batch: int = 1                          # images per simulated batch (docs/model.md §5.2)
 
     # -- the index space -----------------------------------------------------------------
     @property

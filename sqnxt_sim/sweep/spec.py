@@ -12,11 +12,11 @@ from typing import Any
 from ..errors import AcceleratorError, SweepError
 from ..expr import ExprError, evaluate
 from ..hardware.accelerator import BY_KEY, _coerce, flatten, from_flat
-from ..limits import MAX_AXIS_VALUES, MAX_SPACE_POINTS
+from ..limits import MAX_AXIS_VALUES, MAX_BATCH, MAX_SPACE_POINTS
 from .space import Axis, SweepSpec, _freeze, _thaw, filter_scope, format_value
 
 TOP_KEYS = ("name", "description", "accelerator", "networks", "grid", "zip", "sample",
-            "filters", "layers")
+            "filters", "layers", "batch")
 SAMPLE_KEYS = ("n", "seed")
 RANGE_KEYS = ("start", "stop", "step", "factor")
 
@@ -149,13 +149,19 @@ class _Parser:
         if len(set(layers)) != len(layers):
             self.err("layers lists a layer twice", doc, "layers")
 
+        batch = doc.get("batch", 1)
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+            self.err(f"batch must be an integer from 1 to {MAX_BATCH:,}, got {batch!r}", doc,
+                     "batch")
+
         spec = SweepSpec(name=name, source=self.source, accelerator_path=acc_path,
                          networks=tuple(networks), axes=tuple(axes), filters=tuple(filters),
                          base_flat=tuple(base_flat.items()),
                          base_lines=tuple(base_lines.items()),
                          sample_n=sample_n, sample_seed=seed, description=description,
                          layers=tuple(layers), layers_line=line_of(doc, "layers"),
-                         sample_line=line_of(doc, "sample") if sample is not None else None)
+                         sample_line=line_of(doc, "sample") if sample is not None else None,
+                         batch=batch)
         self.check_semantics(spec, doc)
         return spec
 
