@@ -149,9 +149,11 @@ class Squeezelerator(Machine):
         return self.hybrid if acc.dataflow == "hybrid" else (acc.dataflow,)
 
     def map(self, w: Workload, acc: Accelerator) -> LayerCost:
-        return _map_squeezelerator(self, w, acc)
+        return _map_squeezelerator(self, w, acc)    # cached by (workload, accelerator)
 
-    def options(self, w: Workload, acc: Accelerator) -> LayerCost:
+    def choose(self, w: Workload, acc: Accelerator) -> LayerCost:
+        """Search every candidate dataflow's best tiling and keep the one the hybrid objective
+        prefers, recording what each would have cost."""
         options = {n: best_tiling(w, template(n), acc) for n in self.candidates(w, acc)
                    if template(n).supports(w)}
         if not options:
@@ -175,7 +177,7 @@ class Squeezelerator(Machine):
 
 @lru_cache(maxsize=65536)
 def _map_squeezelerator(m: Squeezelerator, w: Workload, acc: Accelerator) -> LayerCost:
-    return m.options(w, acc)
+    return m.choose(w, acc)
 
 
 # a near-tie is flagged when the two dataflows' energies differ by more than this factor
