@@ -47,8 +47,8 @@ def test_eltwise_add():
 def test_lanes_default_to_the_array_columns():
     w = Workload(Kind.POOL_MAX, G=3, K=1, C=1, P=3, Q=3, R=2, S=2, stride_h=2, stride_w=2)
     simd = template("simd")
-    assert simd.cost(w, Accelerator(rows=4, cols=6)).cycles == 18          # ceil(108 / 6)
-    assert simd.cost(w, Accelerator(rows=4, cols=6, simd_lanes=27)).cycles == 4
+    assert simd.cost(w, Accelerator(rows=4, cols=6).array).cycles == 18          # ceil(108 / 6)
+    assert simd.cost(w, Accelerator(rows=4, cols=6, simd_lanes=27).array).cycles == 4
     assert not simd.supports(Workload(Kind.CONV, G=1, K=1, C=1, P=1, Q=1))
 
 

@@ -186,10 +186,6 @@ class Accelerator:
         return self.rows * self.cols
 
     @property
-    def lanes(self) -> int:
-        return self.array.lanes
-
-    @property
     def word_bytes(self) -> int:
         return self.word_bits // 8
 

@@ -100,11 +100,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        try:   # keep an existing file's permissions; a new one gets the usual 0666 & ~umask
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
-        except FileNotFoundError:
-            os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
+        _put_in_place(tmp, target)
     except OSError as e:
         _discard(tmp)
         if os.path.isdir(target):
@@ -114,6 +110,16 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     except BaseException:
         _discard(tmp)
         raise
+
+
+def _put_in_place(tmp: str, target: str) -> None:
+    """Give the written temporary file the target's permissions (a new file: the usual
+    0666 & ~umask) and rename it over the target in one step."""
+    try:
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+    except FileNotFoundError:
+        os.chmod(tmp, _umask_mode())
+    os.replace(tmp, target)
 
 
 def _discard(tmp: str) -> None:
@@ -141,11 +147,7 @@ def write_with(path: str | os.PathLike, writer: Callable[[str], None], suffix: s
         writer(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
-        except FileNotFoundError:
-            os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
+        _put_in_place(tmp, target)
     except OSError as e:
         _discard(tmp)
         raise OutputError(f"cannot write output file: {_reason(e)}", file=target) from None

@@ -95,7 +95,7 @@ def result_table(result) -> str:
         f"{result.network} on {acc.name} ({acc.rows}x{acc.cols} PEs, {acc.template} "
         f"{acc.dataflow}, RF {acc.rf_registers}, {acc.buffer_kb:g} KB buffer, "
         f"{acc.dram_bandwidth_gbps:g} GB/s, {acc.clock_mhz:g} MHz"
-        + (f", batch {result.batch}" if getattr(result, "batch", 1) != 1 else "") + ")",
+        + (f", batch {result.batch}" if result.batch != 1 else "") + ")",
         f"  layers   {s['layers']} ({flows})",
         f"  cycles   {s['cycles']:,} ({s['stall_cycles'] / max(s['cycles'], 1):.1%} stalled on "
         f"DRAM) = {s['time_ms']:.3f} ms",
