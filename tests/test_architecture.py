@@ -15,6 +15,7 @@ PKG = Path(__file__).resolve().parents[1] / "sqnxt_sim"
 ALLOWED = {
     "errors": set(),
     "operands": set(),
+    "metrics": set(),
     "workload": set(),
     "limits": {"errors"},
     "expr": {"errors", "limits"},
