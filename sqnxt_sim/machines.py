@@ -85,6 +85,17 @@ def total_energy(c: Counts, e: EnergyTable) -> float:
     return sum(energy_parts(c, e).values())
 
 
+def static_energy(cycles: int, acc: Accelerator) -> float:
+    """Leakage power per mm² × area × time (docs/model.md §7.3), in the table's unit."""
+    leak = acc.energy.leakage
+    return leak * acc.area_mm2 * cycles * 1e3 / acc.clock_mhz if leak else 0.0
+
+
+def layer_energy(tc, acc: Accelerator) -> float:
+    """Dynamic plus static energy of a mapping (what the hybrid's energy objectives weigh)."""
+    return total_energy(tc.counts, acc.unit_energy) + static_energy(tc.cycles, acc)
+
+
 _MACHINES: dict[str, Machine] = {}
 
 
@@ -163,9 +174,8 @@ class Squeezelerator(Machine):
         best = min(options, key=lambda n: key(options[n]))
         extras = {}
         if len(options) > 1:
-            e = acc.energy
-            norm = _norm(e)
-            energies = {n: total_energy(o.counts, e) for n, o in options.items()}
+            energies = {n: layer_energy(o, acc) for n, o in options.items()}
+            norm = _norm(acc.unit_energy)
             extras = {**{f"{n}_cycles": o.cycles for n, o in options.items()},
                       **{f"{n}_energy": v * norm for n, v in energies.items()}}
             cyc = sorted(o.cycles for o in options.values())
@@ -187,12 +197,11 @@ NEAR_TIE_ENERGY = 1.2
 def hybrid_key(acc: Accelerator):
     """What the hybrid minimises per layer (docs/model.md §8): time (the papers' rule) then
     energy, energy then time, or energy × delay then time."""
-    e = acc.energy
     if acc.hybrid_objective == "energy":
-        return lambda tc: (total_energy(tc.counts, e), tc.cycles)
+        return lambda tc: (layer_energy(tc, acc), tc.cycles)
     if acc.hybrid_objective == "edp":
-        return lambda tc: (total_energy(tc.counts, e) * tc.cycles, tc.cycles)
-    return lambda tc: (tc.cycles, total_energy(tc.counts, e))
+        return lambda tc: (layer_energy(tc, acc) * tc.cycles, tc.cycles)
+    return lambda tc: (tc.cycles, layer_energy(tc, acc))
 
 
 def _norm(e: EnergyTable) -> float:

@@ -1,17 +1,15 @@
 """One table of what every reported quantity is called, its unit and which way is better.
 
 Charts, tables, sweep plots and Pareto fronts read names, units and directions from here, so a
-metric is declared once (docs/output.md).  Energy quantities carry the placeholder unit
-``ENERGY``: their unit is the accelerator's energy table's (``mac`` → MAC-normalised units,
-``pJ`` → picojoules), filled in by :func:`unit`.
+metric is declared once (docs/output.md).  Energy columns are in MAC-normalised units whatever
+the energy table (SPEC §3); a picojoule table adds ``energy_pj``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ENERGY = "<energy>"          # stands for the energy table's unit
-ENERGY_UNITS = {"mac": "MAC-normalised units", "pJ": "pJ"}
+ENERGY = "MAC-normalised units"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +75,14 @@ def get(key: str) -> Metric:
     return Metric(key, key, "", "")
 
 
-def unit(key: str, energy_unit: str = "mac") -> str:
-    """``key``'s unit, with the energy table's unit put in for energy quantities."""
-    u = get(key).unit
-    return u.replace(ENERGY, ENERGY_UNITS.get(energy_unit, energy_unit))
+def unit(key: str) -> str:
+    """``key``'s unit ("" for counts and fractions)."""
+    return get(key).unit
 
 
-def label(key: str, energy_unit: str = "mac") -> str:
+def label(key: str) -> str:
     """An axis or column label: ``"Time (ms)"``, ``"PE utilisation"``."""
-    u = unit(key, energy_unit)
+    u = unit(key)
     name = get(key).label
     return f"{name} ({u})" if u else name
 

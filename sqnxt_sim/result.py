@@ -22,7 +22,7 @@ class LayerResult:
     compute_cycles: int
     stall_cycles: int
     utilization: float        # operations performed / (cycles × PEs)
-    energy: float             # MAC-normalised units
+    energy: float             # in the energy table's unit (MAC-normalised or pJ)
     energy_mac: float
     energy_rf: float
     energy_array: float
@@ -30,6 +30,7 @@ class LayerResult:
     energy_dram: float
     dram_read_bytes: int
     dram_write_bytes: int
+    energy_static: float      # leakage × area × time (docs/model.md §7.3)
     ops: float                # MACs (zeros skipped in OS), or compares/adds, performed
     rf_accesses: float
     array_accesses: float
@@ -66,7 +67,7 @@ class LayerResult:
                 and (systolic or f.name not in cls.SYSTOLIC_ONLY)]
 
 
-ENERGY_LEVELS = ("mac", "rf", "array", "sram", "dram")
+ENERGY_LEVELS = ("mac", "rf", "array", "sram", "dram", "static")
 
 
 def row_dataflows() -> tuple[str, ...]:
@@ -93,8 +94,12 @@ class Summary(Mapping):
     energy_array: float
     energy_sram: float
     energy_dram: float
+    energy_static: float
     dram_read_bytes: int
     dram_write_bytes: int
+    area_mm2: float           # the accelerator's silicon area (docs/model.md §7.2)
+    edp: float                # energy × time_ms
+    perf_per_area: float      # inferences per second per mm²
     energy_pj: float | None
     layers: int
     layer_counts: tuple[tuple[str, int], ...] = ()   # (dataflow or "near_tie", rows), non-zero
@@ -173,9 +178,12 @@ class Result:
         ties = sum(1 for x in r if x.near_tie)
         if ties:
             counts["near_tie"] = ties
+        time_ms = cycles / (acc.clock_mhz * 1e3)
+        energy = sum(x.energy for x in r)
+        area = acc.area_mm2
         return Summary(
-            cycles=cycles, time_ms=cycles / (acc.clock_mhz * 1e3),
-            energy=sum(x.energy for x in r), macs=sum(x.macs for x in r),
+            cycles=cycles, time_ms=time_ms,
+            energy=energy, macs=sum(x.macs for x in r),
             params=sum(x.params for x in r),
             utilization=ops / (cycles * acc.pes) if cycles else 0.0,
             compute_cycles=sum(x.compute_cycles for x in r),
@@ -184,6 +192,8 @@ class Result:
                for lvl in ENERGY_LEVELS},
             dram_read_bytes=sum(x.dram_read_bytes for x in r),
             dram_write_bytes=sum(x.dram_write_bytes for x in r),
+            area_mm2=area, edp=energy * time_ms,
+            perf_per_area=self.batch * 1e3 / time_ms / area if time_ms and area else 0.0,
             energy_pj=sum(x.energy_pj or 0.0 for x in r) if self.with_pj else None,
             layers=len(r), layer_counts=tuple(counts.items()))
 

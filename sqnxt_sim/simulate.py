@@ -14,7 +14,7 @@ from .dataflow.base import Counts
 from .errors import MappingError
 from .hardware.accelerator import Accelerator
 from .limits import MAX_BATCH
-from .machines import LayerCost, energy_parts, machine
+from .machines import LayerCost, energy_parts, machine, static_energy
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .operands import Operand
@@ -128,10 +128,12 @@ def check_batch(batch) -> None:
 
 
 def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:
-    """The one place a result row is built (docs/output.md): energy by level from the counts,
-    normalised to MAC units when the table is in picojoules."""
-    e = acc.energy
+    """The one place a result row is built (docs/output.md): energy by level from the counts
+    and the energy table at this design's sizes, plus static energy (leakage power × area ×
+    the layer's time); normalised to MAC units when the table is in picojoules (SPEC §3)."""
+    e = acc.unit_energy
     parts = energy_parts(cost.counts, e)
+    parts["energy_static"] = static_energy(cost.cycles, acc)
     total = sum(parts.values())
     norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
     c = cost.counts

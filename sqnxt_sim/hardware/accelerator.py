@@ -24,6 +24,7 @@ from ..limits import (
     MAX_DRAM_LATENCY,
     MAX_RF_REGISTERS,
 )
+from .area import Area, AreaTable, area_of, area_table
 from .energy import EnergyTable, energy_table
 from .parts import ArraySpec, BufferSpec, DramSpec
 
@@ -131,8 +132,14 @@ class Accelerator:
         "sparsity", "fraction of zero weights; OS broadcasts only non-zero weights, WS cannot "
         "skip", 0.4, _frac)
     energy: EnergyTable = _spec(
-        "energy", "unit-energy table: a preset (eyeriss, horowitz45) or a mapping of actions",
+        "energy", "unit-energy table: a preset (eyeriss, horowitz45), a table file "
+        "(accelerators/energy/*.yaml format, or an Accelergy ERT via accelergy:) or a mapping "
+        "of actions; buffer/RF energies scale with capacity (docs/model.md §7.1)",
         energy_table("eyeriss"))
+    area: AreaTable = _spec(
+        "area", "unit-area table: a preset (accelergy40), a table file (accelerators/area/*.yaml "
+        "format, or an Accelergy ART via accelergy:) or a mapping (docs/model.md §7.2)",
+        area_table("accelergy40"))
     scalesim_compat: bool = _spec(
         "scalesim_compat", "systolic only: reproduce SCALE-Sim's reporting conventions", False)
     os_preload_overlap: bool = _spec(
@@ -186,6 +193,20 @@ class Accelerator:
         return self.rows * self.cols
 
     @property
+    def unit_energy(self) -> EnergyTable:
+        """The energy table at this design's buffer and RF sizes (docs/model.md §7.1)."""
+        return self.energy.at(self.buffer_kb, self.rf_registers)
+
+    @property
+    def area_parts(self) -> Area:
+        return area_of(self.area, self.rows, self.cols, self.rf_registers, self.word_bits,
+                       self.buffer_kb)
+
+    @property
+    def area_mm2(self) -> float:
+        return self.area_parts.total_mm2
+
+    @property
     def word_bytes(self) -> int:
         return self.word_bits // 8
 
@@ -208,6 +229,9 @@ class Accelerator:
             if isinstance(v, EnergyTable):
                 v = v.name if v.name in _presets() and _presets()[v.name] == v else {
                     k: val for k, val in v.as_dict().items()}
+            elif isinstance(v, AreaTable):
+                v = v.name if v.name in _area_presets() and _area_presets()[v.name] == v else \
+                    v.as_dict()
             node = out
             *parents, leaf = f.key.split(".")
             for p in parents:
@@ -226,7 +250,8 @@ class Field:
     check: Callable[[Any], str | None] | None = None
 
 
-_KINDS = {"str": str, "int": int, "float": float, "bool": bool, "EnergyTable": EnergyTable}
+_KINDS = {"str": str, "int": int, "float": float, "bool": bool, "EnergyTable": EnergyTable,
+          "AreaTable": AreaTable}
 SCHEMA: tuple[Field, ...] = tuple(
     Field(f.metadata["key"], f.name, _KINDS[f.type], f.default, f.metadata["doc"],
           f.metadata["check"])
@@ -238,6 +263,11 @@ SECTIONS = {f.key.split(".")[0] for f in SCHEMA if "." in f.key}
 def _presets():
     from .energy import PRESETS
     return PRESETS
+
+
+def _area_presets():
+    from .area import PRESET_NAMES, preset
+    return {n: preset(n) for n in PRESET_NAMES}
 
 
 def validate(acc: Accelerator, source: str | None = None, lines: dict | None = None
@@ -267,9 +297,9 @@ def _coerce(f: Field, v: Any, source, line) -> Any:
     def bad(msg):
         return AcceleratorError(msg, file=source, line=line, field=f.key)
 
-    if f.kind is EnergyTable:
+    if f.kind in (EnergyTable, AreaTable):
         try:
-            return energy_table(v)
+            return (energy_table if f.kind is EnergyTable else area_table)(v, source)
         except AcceleratorError as e:
             raise e.located(file=source, line=line) from None
     if f.kind is bool:
