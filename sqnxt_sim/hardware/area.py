@@ -12,7 +12,7 @@ reference table (ART, µm² per component) can be read directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..errors import AcceleratorError
 from . import tables
@@ -85,7 +85,7 @@ def area_of(t: AreaTable, rows: int, cols: int, rf_registers: int, word_bits: in
 PRESET_NAMES = ("accelergy40",)
 
 
-@lru_cache(maxsize=None)
+@cache
 def preset(name: str) -> AreaTable:
     return load_area_table(str(tables.PRESET_DIR / "area" / f"{name}.yaml"))
 

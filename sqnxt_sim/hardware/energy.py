@@ -14,7 +14,7 @@ a table states the sizes its numbers hold at (``ref_buffer_kb``, ``ref_rf_regist
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..errors import AcceleratorError
 from ..limits import MAX_BUFFER_KB, MAX_RF_REGISTERS, MAX_UNIT_ENERGY
@@ -99,7 +99,7 @@ def _at(t: EnergyTable, buffer_kb: float, rf_registers: int) -> EnergyTable:
 PRESET_NAMES = ("eyeriss", "horowitz45")
 
 
-@lru_cache(maxsize=None)
+@cache
 def preset(name: str) -> EnergyTable:
     """A bundled table, read from its YAML file (``accelerators/energy/NAME.yaml``)."""
     path = tables.PRESET_DIR / "energy" / f"{name}.yaml"
