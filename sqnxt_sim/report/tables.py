@@ -55,6 +55,15 @@ def _pct(v: float) -> str:
     return f"{100 * v:.0f}%"
 
 
+def _area_line(acc) -> str:
+    a = acc.area_parts
+    t = a.total_um2 or 1.0
+    return (f"  area     {a.total_mm2:.3f} mm² ({acc.area.name}"
+            + (f", {acc.area.node}" if acc.area.node else "") + f"): PEs "
+            f"{(a.macs + a.register_files + a.network) / t:.0%}, global buffer "
+            f"{a.global_buffer / t:.0%}, stream/preload buffers {a.stream_preload / t:.1%}")
+
+
 def result_table(result) -> str:
     """Per-layer rows a person can read at a glance, then the totals."""
     L = result.layers
@@ -103,8 +112,10 @@ def result_table(result) -> str:
         f"{s['utilization']:.1%}",
         f"  energy   {s['energy']:.4g} {unit}: MAC {s['energy_mac'] / te:.0%}, RF "
         f"{s['energy_rf'] / te:.0%}, array {s['energy_array'] / te:.0%}, buffer "
-        f"{s['energy_sram'] / te:.0%}, DRAM {s['energy_dram'] / te:.0%}",
+        f"{s['energy_sram'] / te:.0%}, DRAM {s['energy_dram'] / te:.0%}"
+        + (f", static {s['energy_static'] / te:.0%}" if s['energy_static'] else ""),
         f"  DRAM     {s['dram_read_bytes'] / 1e6:.2f} MB read, "
         f"{s['dram_write_bytes'] / 1e6:.2f} MB written",
+        _area_line(acc),
     ]
     return body + "\n" + "\n".join(foot) + "\n"
