@@ -138,7 +138,7 @@ def test_buffer_energy_in_a_run_follows_the_scaled_table():
         assert y.energy_rf == x.energy_rf
 
 
-# -- static energy --------------------------------------------------------------------------------
+# -- static energy ---------------------------------------------------------------------------
 def test_hand_worked_static_energy_and_summary_metrics():
     net = loads_network(NET)
     leak = energy_table({"preset": "eyeriss", "leakage": 0.5})   # units per ns per mm²
@@ -164,7 +164,7 @@ def test_static_energy_is_zero_in_the_presets():
     assert EYERISS.leakage == HOROWITZ45.leakage == 0.0
 
 
-# -- tables as files, Accelergy round trip ----------------------------------------------------------
+# -- tables as files, Accelergy round trip ------------------------------------------------
 def _write(tmp_path, name, doc) -> Path:
     p = tmp_path / name
     p.write_text(yaml.safe_dump(doc, sort_keys=False) if not isinstance(doc, str) else doc,
@@ -305,3 +305,25 @@ def test_cli_prints_area_and_rejects_a_missing_table(tmp_path):
                                   f"energy={tmp_path}/none.yaml"])
     assert r.exit_code == 2 and "none.yaml" in r.output and "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_tables_command_round_trips_a_design_through_accelergy(tmp_path):
+    run = CliRunner().invoke
+    r = run(main, ["tables", "--set", "energy=horowitz45", "--set", "global_buffer.kb=512",
+                   "--set", "rf.registers=4", "--to", "accelergy", "-o", str(tmp_path / "t")])
+    assert r.exit_code == 0, r.output
+    design = load_accelerator(None, {"energy": "horowitz45", "global_buffer.kb": 512,
+                                     "rf.registers": 4})
+    back = energy_table({"accelergy": str(tmp_path / "t" / "ERT.yaml"), "ref_buffer_kb": 512,
+                         "ref_rf_registers": 4})
+    again = replace(design, energy=back)
+    for a in ACTIONS:
+        assert getattr(again.unit_energy, a) == pytest.approx(getattr(design.unit_energy, a))
+    assert again.unit_energy.sram_read == pytest.approx(9.5 * 2)      # 9.5 pJ · √(512/128)
+    assert again.unit_energy.rf_read == pytest.approx(0.85 / 2)       # 0.85 pJ · √(4/16)
+    r = run(main, ["tables", "--to", "accelergy", "-o", str(tmp_path / "u")])
+    assert r.exit_code == 2 and "picojoules" in r.output
+    r = run(main, ["tables", "--set", "global_buffer.kb=512"])
+    assert r.exit_code == 0
+    sram = next(x for x in r.output.splitlines() if x.split()[:1] == ["sram_read"])
+    assert sram.split()[1:] == ["12", "6"]                            # 6 · √4, reference 6

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .options import clean_errors, emit
+from .options import accelerator_options, clean_errors, emit, resolve_accelerator
 
 
 @click.command("export")
@@ -93,4 +93,80 @@ def _provenance(path: str) -> str | None:
     return describe(path)
 
 
-COMMANDS = (export, import_)
+@click.command("tables")
+@accelerator_options
+@click.option("--to", "target", type=click.Choice(["text", "yaml", "accelergy"]),
+              default="text", show_default=True,
+              help="text: a readable table; yaml: the design's unit energies and areas as "
+                   "table files' fields; accelergy: ERT.yaml and ART.yaml in the folder -o.")
+@click.option("--out", "-o", type=click.Path(writable=True),
+              help="Write to this file (--to accelergy: this folder) instead of standard "
+                   "output.")
+@clean_errors
+def tables_cmd(accel: str | None, dataflow: str | None, sets: tuple[str, ...], target: str,
+               out: str | None) -> None:
+    """Show the unit energies and areas a design pays (docs/model.md §7).
+
+    The energy table at the design's own buffer and RF sizes (capacity scaling, §7.1) next to
+    the table's reference figures, and the area of each component (§7.2).  `--to accelergy`
+    writes the design's per-action energies and the unit areas as an Accelergy energy and area
+    reference table (ERT.yaml, ART.yaml; pJ tables only), which `energy: {accelergy: ERT.yaml,
+    ref_buffer_kb: …, ref_rf_registers: …}` (this design's sizes) and `area: {accelergy:
+    ART.yaml}` read back.
+
+    \b
+    Examples:
+      sqnxt-sim tables -a accelerators/squeezelerator_16x16.yaml --set global_buffer.kb=512
+      sqnxt-sim tables --set energy=horowitz45 --to accelergy -o tables/
+    """
+    import os
+
+    import yaml
+
+    from ..hardware.area import to_art
+    from ..hardware.energy import ACTIONS, to_ert
+    from ..report.outputs import check_output, ensure_dir, write_text
+
+    acc = resolve_accelerator(accel, dataflow, sets)
+    e, ref, a = acc.unit_energy, acc.energy, acc.area_parts
+    if target == "accelergy":
+        if not out:
+            raise click.UsageError("--to accelergy writes ERT.yaml and ART.yaml: give the "
+                                   "folder with -o DIR")
+        ert = yaml.safe_dump(to_ert(e), sort_keys=False)
+        ensure_dir(out)
+        write_text(os.path.join(out, "ERT.yaml"), ert)
+        write_text(os.path.join(out, "ART.yaml"), yaml.safe_dump(to_art(acc.area),
+                                                                 sort_keys=False))
+        click.echo(f"wrote {os.path.join(out, 'ERT.yaml')} and {os.path.join(out, 'ART.yaml')} "
+                   f"(this design's energies: to read them back for it, give ref_buffer_kb: "
+                   f"{acc.buffer_kb:g} and ref_rf_registers: {acc.rf_registers})", err=True)
+        return
+    check_output(out)
+    if target == "yaml":
+        doc = {"energy": {k: v for k, v in e.as_dict().items()},
+               "area": acc.area.as_dict(),
+               "area_mm2": {"total": a.total_mm2, **a.as_dict()}}
+        emit(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), out)
+        return
+    unit = "pJ" if e.unit == "pJ" else "MAC-normalised units"
+    lines = [f"{acc.name}: {acc.rows}x{acc.cols} PEs, RF {acc.rf_registers} x "
+             f"{acc.word_bits}-bit, {acc.buffer_kb:g} KiB buffer",
+             "",
+             f"energy per action ({unit}; table {ref.name}, reference sizes "
+             f"{ref.ref_buffer_kb:g} KiB / {ref.ref_rf_registers} registers, capacity exponent "
+             f"{ref.capacity_exponent:g})",
+             f"  {'action':<11}{'this design':>14}{'reference':>14}"]
+    lines += [f"  {x:<11}{getattr(e, x):>14.6g}{getattr(ref, x):>14.6g}" for x in ACTIONS]
+    lines += [f"  leakage    {e.leakage:>14.6g} per ns per mm²", "",
+              f"area (µm²; table {acc.area.name}" + (f", {acc.area.node}" if acc.area.node
+                                                     else "") + ")"]
+    parts = a.as_dict()
+    for k, v in parts.items():
+        lines.append(f"  {k.replace('_', ' '):<16}{v * 1e6:>14,.0f}   "
+                     f"{v / (a.total_mm2 or 1):>6.1%}")
+    lines.append(f"  {'total':<16}{a.total_um2:>14,.0f}   = {a.total_mm2:.4f} mm²")
+    emit("\n".join(lines) + "\n", out)
+
+
+COMMANDS = (export, import_, tables_cmd)
