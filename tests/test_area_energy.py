@@ -327,3 +327,20 @@ def test_tables_command_round_trips_a_design_through_accelergy(tmp_path):
     assert r.exit_code == 0
     sram = next(x for x in r.output.splitlines() if x.split()[:1] == ["sram_read"])
     assert sram.split()[1:] == ["12", "6"]                            # 6 · √4, reference 6
+
+
+def test_area_study_tables_in_the_readme_are_read_from_the_committed_csv():
+    import runpy
+    study = runpy.run_path(str(ROOT / "reports" / "sweeps" / "area_study.py"))
+    readme = (ROOT / "reports" / "sweeps" / "README.md").read_text(encoding="utf-8")
+    assert study["block"]() in readme
+
+
+def test_area_study_front_follows_declared_directions():
+    import runpy
+
+    import pandas as pd
+    front = runpy.run_path(str(ROOT / "reports" / "sweeps" / "area_study.py"))["front"]
+    df = pd.DataFrame({"time_ms": [1.0, 2.0, 3.0], "perf_per_area": [5.0, 9.0, 1.0]})
+    # 3 is dominated by 1 (slower and less per mm²); 1 and 2 trade time for throughput
+    assert front(df, ["time_ms", "perf_per_area"]).tolist() == [True, True, False]
