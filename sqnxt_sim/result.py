@@ -207,12 +207,13 @@ class Result:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self) -> str:
-        """The per-layer table as CSV (floats to 6 significant digits; no pandas needed)."""
+        """The per-layer table as CSV (no pandas needed).  Floats are written with ``repr``,
+        the shortest text that reads back as the same float, so the CSV is lossless."""
         def cell(v) -> str:
             if v is None:
                 return ""
             if isinstance(v, float):
-                return f"{v:.6g}"
+                return repr(float(v))
             return str(v)
 
         buf = io.StringIO()
