@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import click
 
-from .options import clean_errors, emit
+from .options import Command, clean_errors, emit
 
 
-@click.command("export")
+@click.command("export", cls=Command)
 @click.argument("network", type=click.Path(dir_okay=False))
 @click.option("--to", "target", type=click.Choice(["scalesim", "onnx"]), required=True,
               help="Target format: scalesim = a SCALE-Sim 3.0.0 topology CSV; onnx = a "
@@ -63,7 +63,7 @@ def export(network: str, target: str, out: str | None, zero_weights: bool) -> No
     emit(text, out)
 
 
-@click.command("import")
+@click.command("import", cls=Command)
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")

@@ -6,7 +6,6 @@ import pandas as pd
 
 from ..network.graph import Network
 
-
 # per-layer `energy` is MAC-normalised even with a picojoule table (docs/output.md)
 ENERGY_HEADER = "energy (MAC units)"
 

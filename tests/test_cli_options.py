@@ -1,0 +1,63 @@
+"""Repeated single-value options are an error on every command (issue 14): click alone keeps
+the last value silently (`run -d os -d ws` ran WS).  Checked over the whole command tree, so a
+command or option added later cannot escape."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from sqnxt_sim.cli import main
+from sqnxt_sim.cli.options import Command, single_valued
+
+
+def _cases():
+    for name, cmd in sorted(main.commands.items()):
+        for p in cmd.params:
+            if single_valued(p):
+                yield name, p
+
+
+CASES = list(_cases())
+
+
+def test_every_command_is_checked():
+    assert all(isinstance(c, Command) for c in main.commands.values())
+    with pytest.raises(TypeError, match="cls=Command"):
+        type(main)().add_command(click.Command("plain"))   # a plain click command is refused
+
+
+def test_the_check_covers_the_options_that_were_dropped():
+    names = {(c, p.name) for c, p in CASES}
+    assert {("run", "dataflow"), ("run", "accel"), ("run", "fmt"), ("run", "out"),
+            ("compare", "baseline"), ("sweep", "jobs"), ("plot-sweep", "axes"),
+            ("export", "target")} <= names
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize(("command", "param"), CASES,
+                         ids=[f"{c}-{p.name}" for c, p in CASES])
+def test_single_value_option_given_twice_is_one_line_and_exit_2(command, param):
+    opt = min(param.opts, key=len)
+    if param.is_flag:
+        once = [param.opts[0]]
+        twice = [*once, param.secondary_opts[0]]
+    else:
+        once = [opt, *(["x"] * param.nargs)]
+        twice = [*once, *once]
+    r = CliRunner().invoke(main, [command, *twice])
+    assert r.exit_code == 2, r.output
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert opt in lines[0] and "more than once" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["compare", "a.yaml", "-a", "x.yaml", "-a", "y.yaml"],
+                                  ["compare", "a.yaml", "-d", "os", "-d", "ws"],
+                                  ["run", "a.yaml", "--set", "rf.registers=8",
+                                   "--set", "pe_array.rows=8"]])
+def test_repeatable_options_stay_repeatable(args):
+    r = CliRunner().invoke(main, args)
+    assert "more than once" not in r.output
