@@ -18,8 +18,10 @@ from .hardware.accelerator import load_accelerator  # noqa: E402
 from .network.yaml_io import load_network  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
-# loaded on first use (PEP 562), so `import sqnxt_sim` does not import pandas
-_LAZY = {"sweep": ".api", "compare": ".api"}
+# loaded on first use (PEP 562), so `import sqnxt_sim` does not import pandas.  `sweep` is the
+# sweep package, which is callable (sweep/__init__.py): importing any of its modules binds the
+# name to the package anyway.
+_LAZY = {"compare": ".api", "sweep": ".sweep"}
 
 __all__ = ["__version__", "compare", "load_accelerator", "load_network", "simulate", "sweep"]
 
@@ -27,5 +29,6 @@ __all__ = ["__version__", "compare", "load_accelerator", "load_network", "simula
 def __getattr__(name: str):
     if name in _LAZY:
         from importlib import import_module
-        return getattr(import_module(_LAZY[name], __name__), name)
+        mod = import_module(_LAZY[name], __name__)
+        return mod if mod.__name__ == f"{__name__}.{name}" else getattr(mod, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
