@@ -61,3 +61,17 @@ def test_single_value_option_given_twice_is_one_line_and_exit_2(command, param):
 def test_repeatable_options_stay_repeatable(args):
     r = CliRunner().invoke(main, args)
     assert "more than once" not in r.output
+
+
+def test_dash_o_names_the_output_on_every_command():
+    """`-o` is the command's output everywhere (docs/output.md): `--out FILE` for a command
+    whose result is one file, `--out-dir DIR` for one whose result is a folder of files;
+    nothing else takes `-o`."""
+    for name, cmd in main.commands.items():
+        opts = [p for p in cmd.params if "-o" in getattr(p, "opts", ())]
+        assert len(opts) == 1, f"{name} has no -o"
+        p = opts[0]
+        if "--out" in p.opts:
+            assert isinstance(p.type, click.Path) and not p.type.dir_okay, name
+        else:
+            assert "--out-dir" in p.opts and not p.type.file_okay, name

@@ -164,7 +164,7 @@ def _diff_rows(part):
 
 
 @click.command(cls=Command)
-@click.option("--out-dir", default="reports/squeezenext", show_default=True,
+@click.option("--out-dir", "-o", default="reports/squeezenext", show_default=True,
               type=click.Path(file_okay=False),
               help="Directory for README.md, results.csv and figures/.")
 @click.option("--root", type=click.Path(file_okay=False, exists=True),
