@@ -10,6 +10,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sqnxt_sim.cli import main
 from sqnxt_sim.hardware.accelerator import load_accelerator
@@ -141,3 +143,33 @@ def test_api_matches_cli(files):
     import pandas as pd
     pd.testing.assert_frame_equal(df, pd.read_csv(io.StringIO(r.stdout)))
     assert run_comparison([files["small"]], [files["a8"]]).table()["speedup"].tolist() == [1.0]
+
+
+@settings(max_examples=15, deadline=None)
+@given(c=st.integers(1, 24), k=st.integers(1, 40), hw=st.integers(3, 20),
+       kernel=st.sampled_from([1, 3]), n=st.sampled_from([4, 8, 16]),
+       flows=st.permutations(["os", "ws", "hybrid"]))
+def test_layer_diff_adds_up_for_any_layer(c, k, hw, kernel, n, flows):
+    """For any conv layer and any two dataflows: per layer, Δcycles = Δcompute + Δstalls; the
+    diff's Δcycles sum to the difference of the totals; `change` follows the sign."""
+    from sqnxt_sim.network.yaml_io import loads_network
+
+    net = loads_network(f"name: r\ninput: [{c}, {hw}, {hw}]\nlayers:\n"
+                        f"  - {{name: a, type: conv, out: {k}, kernel: {kernel}, "
+                        f"pad: {kernel // 2}}}\n  - {{name: p, type: gap}}\n")
+    sets = {"pe_array.rows": n, "pe_array.cols": n}
+    base = simulate(net, load_accelerator(None, {**sets, "dataflow": flows[0]}))
+    other = simulate(net, load_accelerator(None, {**sets, "dataflow": flows[1]}))
+    d = layer_diff(base, other)
+    assert (d["d_cycles"] == d["d_compute_cycles"] + d["d_stall_cycles"]).all()
+    assert int(d["d_cycles"].sum()) == other.summary["cycles"] - base.summary["cycles"]
+    for _, row in d.iterrows():
+        assert row["change"] == ("gained" if row["d_cycles"] < 0 else
+                                 "lost" if row["d_cycles"] > 0 else "same")
+
+
+def test_compare_plot_for_several_dataflows(files, tmp_path):
+    r = invoke(files["small"], files["big"], "-a", files["a8"], "-d", "os,ws",
+               "--plot", str(tmp_path / "p"), "-o", str(tmp_path / "t.txt"))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.suffix for p in (tmp_path / "p").iterdir()) == [".png", ".svg"]
