@@ -217,12 +217,13 @@ class Result:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self) -> str:
-        """The per-layer table as CSV (floats to 6 significant digits; no pandas needed)."""
+        """The per-layer table as CSV (no pandas needed).  Floats are written with ``repr``,
+        the shortest text that reads back as the same float, so the CSV is lossless."""
         def cell(v) -> str:
             if v is None:
                 return ""
             if isinstance(v, float):
-                return f"{v:.6g}"
+                return repr(float(v))
             return str(v)
 
         buf = io.StringIO()
@@ -232,8 +233,48 @@ class Result:
             writer.writerow([cell(getattr(r, c)) for c in self.columns])
         return buf.getvalue()
 
+    def to_frame(self):
+        """The per-layer table as a new DataFrame (a copy of ``layers``, safe to modify)."""
+        return self.layers.copy()
+
     def __repr__(self) -> str:
         s = self.summary
-        return (f"Result({self.network!r} on {self.accelerator.name!r}: {s['cycles']:,} cycles, "
-                f"{s['time_ms']:.3f} ms, energy {s['energy']:.4g})")
+        acc = self.accelerator
+        return (f"<Result {self.network!r} on {acc.name!r} ({acc.rows}x{acc.cols} "
+                f"{acc.dataflow}{f', batch {self.batch}' if self.batch != 1 else ''}): "
+                f"{s['layers']} layers, {s['cycles']:,} cycles = {s['time_ms']:.4g} ms, "
+                f"energy {s['energy']:.4g} MAC units, PE utilisation {s['utilization']:.1%}>")
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: a summary (every totals key with its unit) and the per-layer
+        table.  Every name is escaped: a layer named ``<script>`` shows as text."""
+        from html import escape
+
+        from . import metrics
+
+        acc = self.accelerator
+        s = self.summary.as_dict()
+
+        def value(k, v):
+            if isinstance(v, float):
+                return f"{100 * v:.1f} %" if k == "utilization" else f"{v:.6g}"
+            return f"{v:,}" if isinstance(v, int) else str(v)
+
+        def unit(k):
+            # per-layer and total `energy*` are MAC-normalised whatever the table
+            # (docs/output.md); energy_pj is in pJ
+            return metrics.unit(k)
+
+        head = (f"<p><b>{escape(self.network)}</b> on <b>{escape(acc.name)}</b> "
+                f"({acc.rows}&times;{acc.cols} PEs, {escape(acc.template)} "
+                f"{escape(acc.dataflow)}, {acc.clock_mhz:g} MHz"
+                f"{f', batch {self.batch}' if self.batch != 1 else ''})</p>")
+        rows = "".join(f"<tr><th style='text-align:left'>{escape(metrics.get(k).label)}</th>"
+                       f"<td style='text-align:right'>{escape(value(k, v))}</td>"
+                       f"<td style='text-align:left'>{escape(unit(k))}</td></tr>"
+                       for k, v in s.items())
+        table = self.layers.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4g}",
+                                    border=0, max_rows=400)
+        return (f"<div class='sqnxt-result'>{head}<table>{rows}</table>"
+                f"<details open><summary>{len(self.records)} layers</summary>{table}</details>"
+                f"</div>")

@@ -310,19 +310,23 @@ def test_cli_prints_area_and_rejects_a_missing_table(tmp_path):
 def test_tables_command_round_trips_a_design_through_accelergy(tmp_path):
     run = CliRunner().invoke
     r = run(main, ["tables", "--set", "energy=horowitz45", "--set", "global_buffer.kb=512",
-                   "--set", "rf.registers=4", "--to", "accelergy", "-o", str(tmp_path / "t")])
+                   "--set", "rf.registers=4", "--to", "ert", "-o", str(tmp_path / "ERT.yaml")])
     assert r.exit_code == 0, r.output
     design = load_accelerator(None, {"energy": "horowitz45", "global_buffer.kb": 512,
                                      "rf.registers": 4})
-    back = energy_table({"accelergy": str(tmp_path / "t" / "ERT.yaml"), "ref_buffer_kb": 512,
+    back = energy_table({"accelergy": str(tmp_path / "ERT.yaml"), "ref_buffer_kb": 512,
                          "ref_rf_registers": 4})
     again = replace(design, energy=back)
     for a in ACTIONS:
         assert getattr(again.unit_energy, a) == pytest.approx(getattr(design.unit_energy, a))
     assert again.unit_energy.sram_read == pytest.approx(9.5 * 2)      # 9.5 pJ · √(512/128)
     assert again.unit_energy.rf_read == pytest.approx(0.85 / 2)       # 0.85 pJ · √(4/16)
-    r = run(main, ["tables", "--to", "accelergy", "-o", str(tmp_path / "u")])
+    r = run(main, ["tables", "--to", "ert", "-o", str(tmp_path / "u.yaml")])
     assert r.exit_code == 2 and "picojoules" in r.output
+    r = run(main, ["tables", "--to", "art", "-o", str(tmp_path / "ART.yaml")])
+    assert r.exit_code == 0
+    assert area_table({"accelergy": str(tmp_path / "ART.yaml")}).buffer_kb == \
+        area_table("accelergy40").buffer_kb
     r = run(main, ["tables", "--set", "global_buffer.kb=512"])
     assert r.exit_code == 0
     sram = next(x for x in r.output.splitlines() if x.split()[:1] == ["sram_read"])

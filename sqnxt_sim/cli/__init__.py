@@ -11,9 +11,11 @@ import click
 
 from .. import __version__
 from . import interop, report, run, sweep
+from .options import Group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sqnxt-sim")
 def main() -> None:
     """sqnxt-sim: cycles, utilisation and energy of DNNs on PE-array accelerators.

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import click
 
-from .options import accelerator_options, clean_errors, emit, resolve_accelerator
+from .options import Command, accelerator_options, clean_errors, emit, resolve_accelerator
 
 
-@click.command("export")
+@click.command("export", cls=Command)
 @click.argument("network", type=click.Path(dir_okay=False))
 @click.option("--to", "target", type=click.Choice(["scalesim", "onnx"]), required=True,
               help="Target format: scalesim = a SCALE-Sim 3.0.0 topology CSV; onnx = a "
@@ -63,7 +63,7 @@ def export(network: str, target: str, out: str | None, zero_weights: bool) -> No
     emit(text, out)
 
 
-@click.command("import")
+@click.command("import", cls=Command)
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
@@ -93,54 +93,48 @@ def _provenance(path: str) -> str | None:
     return describe(path)
 
 
-@click.command("tables")
+@click.command("tables", cls=Command)
 @accelerator_options
-@click.option("--to", "target", type=click.Choice(["text", "yaml", "accelergy"]),
+@click.option("--to", "target", type=click.Choice(["text", "yaml", "ert", "art"]),
               default="text", show_default=True,
               help="text: a readable table; yaml: the design's unit energies and areas as "
-                   "table files' fields; accelergy: ERT.yaml and ART.yaml in the folder -o.")
-@click.option("--out", "-o", type=click.Path(writable=True),
-              help="Write to this file (--to accelergy: this folder) instead of standard "
-                   "output.")
+                   "table files' fields; ert / art: an Accelergy energy / area reference "
+                   "table.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
 @clean_errors
 def tables_cmd(accel: str | None, dataflow: str | None, sets: tuple[str, ...], target: str,
                out: str | None) -> None:
     """Show the unit energies and areas a design pays (docs/model.md §7).
 
     The energy table at the design's own buffer and RF sizes (capacity scaling, §7.1) next to
-    the table's reference figures, and the area of each component (§7.2).  `--to accelergy`
-    writes the design's per-action energies and the unit areas as an Accelergy energy and area
-    reference table (ERT.yaml, ART.yaml; pJ tables only), which `energy: {accelergy: ERT.yaml,
-    ref_buffer_kb: …, ref_rf_registers: …}` (this design's sizes) and `area: {accelergy:
-    ART.yaml}` read back.
+    the table's reference figures, and the area of each component (§7.2).  `--to ert` and
+    `--to art` write the design's per-action energies (pJ tables only) and the unit areas as
+    Accelergy reference tables, which `energy: {accelergy: ERT.yaml, ref_buffer_kb: …,
+    ref_rf_registers: …}` (this design's sizes) and `area: {accelergy: ART.yaml}` read back.
 
     \b
     Examples:
       sqnxt-sim tables -a accelerators/squeezelerator_16x16.yaml --set global_buffer.kb=512
-      sqnxt-sim tables --set energy=horowitz45 --to accelergy -o tables/
+      sqnxt-sim tables --set energy=horowitz45 --to ert -o ERT.yaml
+      sqnxt-sim tables --to art -o ART.yaml
     """
-    import os
-
     import yaml
 
     from ..hardware.area import to_art
     from ..hardware.energy import ACTIONS, to_ert
-    from ..report.outputs import check_output, ensure_dir, write_text
+    from ..report.outputs import check_output
 
     acc = resolve_accelerator(accel, dataflow, sets)
     e, ref, a = acc.unit_energy, acc.energy, acc.area_parts
-    if target == "accelergy":
-        if not out:
-            raise click.UsageError("--to accelergy writes ERT.yaml and ART.yaml: give the "
-                                   "folder with -o DIR")
-        ert = yaml.safe_dump(to_ert(e), sort_keys=False)
-        ensure_dir(out)
-        write_text(os.path.join(out, "ERT.yaml"), ert)
-        write_text(os.path.join(out, "ART.yaml"), yaml.safe_dump(to_art(acc.area),
-                                                                 sort_keys=False))
-        click.echo(f"wrote {os.path.join(out, 'ERT.yaml')} and {os.path.join(out, 'ART.yaml')} "
-                   f"(this design's energies: to read them back for it, give ref_buffer_kb: "
-                   f"{acc.buffer_kb:g} and ref_rf_registers: {acc.rf_registers})", err=True)
+    if target in ("ert", "art"):
+        doc = to_ert(e) if target == "ert" else to_art(acc.area)
+        check_output(out)
+        emit(yaml.safe_dump(doc, sort_keys=False), out)
+        if target == "ert":
+            click.echo(f"note: this design's energies; to read them back for it, give "
+                       f"ref_buffer_kb: {acc.buffer_kb:g} and ref_rf_registers: "
+                       f"{acc.rf_registers}", err=True)
         return
     check_output(out)
     if target == "yaml":

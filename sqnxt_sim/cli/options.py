@@ -18,6 +18,47 @@ from ..machines import all_dataflows
 FORMATS = ("table", "csv", "json")
 
 
+# -- repeated options --------------------------------------------------------------------------
+def single_valued(param: click.Parameter) -> bool:
+    """An option that keeps one value: click would silently keep the last of several.  (Flags
+    without a --no- form are exempt: saying one twice means the same.)"""
+    return (isinstance(param, click.Option) and not param.multiple and not param.count
+            and not (param.is_flag and not param.secondary_opts))
+
+
+class Command(click.Command):
+    """Every sqnxt-sim command: a single-valued option given twice (``run -d os -d ws``) is
+    one clean error line and exit status 2, never a silently dropped value."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            try:
+                _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            except click.UsageError:
+                order = []          # reported by click's own parse below
+            seen: set[str] = set()
+            for param in order:
+                if single_valued(param):
+                    if param.name in seen:
+                        names = "/".join(sorted(param.opts, key=len) + param.secondary_opts)
+                        click.echo(f"error: {ctx.command_path}: option {names} given more than "
+                                   f"once; it takes a single value", err=True)
+                        ctx.exit(2)
+                    seen.add(param.name)
+        return super().parse_args(ctx, args)
+
+
+class Group(click.Group):
+    """The command group: it only takes :class:`Command` commands, so no command can escape
+    the repeated-option check."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, Command):
+            raise TypeError(f"command {cmd.name!r}: declare it with "
+                            f"@click.command(cls=Command) from sqnxt_sim/cli/options.py")
+        super().add_command(cmd, name)
+
+
 _ACCELERATOR = "sqnxt.accelerator"     # click context key: this invocation's accelerator
 
 

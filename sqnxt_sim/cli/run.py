@@ -8,6 +8,7 @@ import click
 
 from .options import (
     FORMATS,
+    Command,
     accelerator_options,
     batch_option,
     clean_errors,
@@ -17,7 +18,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("network", type=click.Path(dir_okay=False))
 @output_options(FORMATS + ("yaml",))
 @clean_errors
@@ -44,7 +45,7 @@ def show(network: str, fmt: str, out: str | None) -> None:
         emit(network_table(net), out)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("network", type=click.Path(dir_okay=False))
 @accelerator_options
 @batch_option

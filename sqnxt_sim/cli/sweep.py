@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import click
 
-from .options import batch_option, clean_errors
+from .options import Command, batch_option, clean_errors
 
 
 class _Progress:
@@ -34,7 +34,7 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Results CSV: one row per (design point, network).")
@@ -109,7 +109,7 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
                 click.echo(str(path), err=True)
 
 
-@click.command("plot-sweep")
+@click.command("plot-sweep", cls=Command)
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--out-dir", "-o", required=True, type=click.Path(file_okay=False),
               help="Directory for the figures (PNG and SVG).")

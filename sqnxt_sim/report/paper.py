@@ -247,7 +247,7 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
     from . import dataflow_study
     md.append(dataflow_study.sections(study, number=4).markdown)
     text = "\n".join(md).rstrip() + "\n"
-    csv = pd.DataFrame(csv_rows).to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    csv = pd.DataFrame(csv_rows).to_csv(index=False, lineterminator="\n")  # lossless floats
     return Report(text, figs, csv, claim_results)
 
 

@@ -6,6 +6,9 @@ import pandas as pd
 
 from ..network.graph import Network
 
+# per-layer `energy` is MAC-normalised even with a picojoule table (docs/output.md)
+ENERGY_HEADER = "energy (MAC units)"
+
 
 def fmt_int(v) -> str:
     return f"{int(v):,}"
@@ -52,7 +55,19 @@ def network_json(net: Network) -> dict:
 
 
 def _pct(v: float) -> str:
-    return f"{100 * v:.0f}%"
+    return f"{100 * v:.0f}"
+
+
+def header(key: str, percent: bool = False) -> str:
+    """A table column header with its unit, from the one table of metric labels
+    (``metrics.py``): ``"Time (ms)"``, ``"Energy (MAC-normalised units)"``; a fraction shown
+    as a percentage (``percent``) gets ``(%)``; a unit that only repeats the name (cycles) is
+    not repeated."""
+    from .. import metrics
+
+    m = metrics.get(key)
+    u = "%" if percent else metrics.unit(key)
+    return f"{m.label} ({u})" if u and u.lower() != m.label.lower() else m.label
 
 
 def _area_line(acc) -> str:
@@ -65,7 +80,9 @@ def _area_line(acc) -> str:
 
 
 def result_table(result) -> str:
-    """Per-layer rows a person can read at a glance, then the totals."""
+    """Per-layer rows a person can read at a glance, then the totals.  Every header carries
+    its unit: per-layer energy is MAC-normalised whatever the energy table (docs/output.md),
+    shares and ratios are percentages."""
     L = result.layers
     s = result.summary
     e = L["energy"].where(L["energy"] > 0, 1.0)
@@ -74,17 +91,18 @@ def result_table(result) -> str:
         # a near-tie (docs/model.md §8) is marked: the other dataflow is as fast but not as cheap
         "flow": L["dataflow"] + (L["near_tie"] == True).map({True: "~", False: ""})  # noqa: E712
         if "near_tie" in L else L["dataflow"],
-        "out": L["out_shape"],
+        "out (CxHxW)": L["out_shape"],
         "MACs": L["macs"], "cycles": L["cycles"],
-        "stall": (L["stall_cycles"] / L["cycles"].where(L["cycles"] > 0, 1)).map(_pct),
-        "util": L["utilization"].map(_pct), "energy": L["energy"],
-        "%time": (L["cycles"] / max(s["cycles"], 1)).map(lambda v: f"{100 * v:.1f}"),
-        "mac": (L["energy_mac"] / e).map(_pct), "rf": (L["energy_rf"] / e).map(_pct),
-        "array": (L["energy_array"] / e).map(_pct), "sram": (L["energy_sram"] / e).map(_pct),
-        "dram": (L["energy_dram"] / e).map(_pct),
+        "stall (%)": (L["stall_cycles"] / L["cycles"].where(L["cycles"] > 0, 1)).map(_pct),
+        "util (%)": L["utilization"].map(_pct), ENERGY_HEADER: L["energy"],
+        "time (%)": (L["cycles"] / max(s["cycles"], 1)).map(lambda v: f"{100 * v:.1f}"),
+        "mac (%)": (L["energy_mac"] / e).map(_pct), "rf (%)": (L["energy_rf"] / e).map(_pct),
+        "array (%)": (L["energy_array"] / e).map(_pct),
+        "sram (%)": (L["energy_sram"] / e).map(_pct),
+        "dram (%)": (L["energy_dram"] / e).map(_pct),
     })
-    body = render(df, {"MACs": fmt_int, "cycles": fmt_int, "energy": lambda v: f"{v:.4g}"},
-                  align_left=("name", "type", "flow", "out"))
+    body = render(df, {"MACs": fmt_int, "cycles": fmt_int, ENERGY_HEADER: lambda v: f"{v:.4g}"},
+                  align_left=("name", "type", "flow", "out (CxHxW)"))
     te = s["energy"] or 1.0
     acc = result.accelerator
     unit = "MAC-normalised units" + (f" ({s['energy_pj'] / 1e6:.4g} µJ)" if "energy_pj" in s
