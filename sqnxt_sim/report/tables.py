@@ -81,11 +81,14 @@ def _area_line(acc) -> str:
 
 def result_table(result) -> str:
     """Per-layer rows a person can read at a glance, then the totals.  Every header carries
-    its unit: per-layer energy is MAC-normalised whatever the energy table (docs/output.md),
-    shares and ratios are percentages."""
+    its unit: per-layer energy is MAC-normalised, or in pJ when the energy table is in pJ
+    (docs/output.md); shares and ratios are percentages."""
     L = result.layers
     s = result.summary
     e = L["energy"].where(L["energy"] > 0, 1.0)
+    pj = "energy_pj" in L
+    energy_head, energy_col = ("energy (pJ)", L["energy_pj"]) if pj else (ENERGY_HEADER,
+                                                                            L["energy"])
     df = pd.DataFrame({
         "name": L["name"], "type": L["type"],
         # a near-tie (docs/model.md §8) is marked: the other dataflow is as fast but not as cheap
@@ -94,19 +97,19 @@ def result_table(result) -> str:
         "out (CxHxW)": L["out_shape"],
         "MACs": L["macs"], "cycles": L["cycles"],
         "stall (%)": (L["stall_cycles"] / L["cycles"].where(L["cycles"] > 0, 1)).map(_pct),
-        "util (%)": L["utilization"].map(_pct), ENERGY_HEADER: L["energy"],
+        "util (%)": L["utilization"].map(_pct), energy_head: energy_col,
         "time (%)": (L["cycles"] / max(s["cycles"], 1)).map(lambda v: f"{100 * v:.1f}"),
         "mac (%)": (L["energy_mac"] / e).map(_pct), "rf (%)": (L["energy_rf"] / e).map(_pct),
         "array (%)": (L["energy_array"] / e).map(_pct),
         "sram (%)": (L["energy_sram"] / e).map(_pct),
         "dram (%)": (L["energy_dram"] / e).map(_pct),
     })
-    body = render(df, {"MACs": fmt_int, "cycles": fmt_int, ENERGY_HEADER: lambda v: f"{v:.4g}"},
+    body = render(df, {"MACs": fmt_int, "cycles": fmt_int, energy_head: lambda v: f"{v:.4g}"},
                   align_left=("name", "type", "flow", "out (CxHxW)"))
     te = s["energy"] or 1.0
     acc = result.accelerator
-    unit = "MAC-normalised units" + (f" ({s['energy_pj'] / 1e6:.4g} µJ)" if "energy_pj" in s
-                                     else "")
+    total = (f"{s['energy_pj'] / 1e6:.4g} µJ ({s['energy']:.4g} MAC-normalised units)"
+             if "energy_pj" in s else f"{s['energy']:.4g} MAC-normalised units")
     flows = ", ".join(f"{n} {df.upper()}" for df, n in s.layer_counts
                       if df not in ("skipped", "near_tie"))
     fused = sum(1 for r in result.records if r.dataflow == "fused")
@@ -128,7 +131,7 @@ def result_table(result) -> str:
         f"DRAM) = {s['time_ms']:.3f} ms",
         f"  MACs     {s['macs']:,}   params {s['params']:,}   PE utilisation "
         f"{s['utilization']:.1%}",
-        f"  energy   {s['energy']:.4g} {unit}: MAC {s['energy_mac'] / te:.0%}, RF "
+        f"  energy   {total}: MAC {s['energy_mac'] / te:.0%}, RF "
         f"{s['energy_rf'] / te:.0%}, array {s['energy_array'] / te:.0%}, buffer "
         f"{s['energy_sram'] / te:.0%}, DRAM {s['energy_dram'] / te:.0%}"
         + (f", static {s['energy_static'] / te:.0%}" if s['energy_static'] else ""),
