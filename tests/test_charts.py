@@ -92,5 +92,5 @@ def test_run_plot_option(tmp_path, write_net):
                                   str(tmp_path / "plots")])
     assert r.exit_code == 0, r.output
     written = sorted(p.name for p in (tmp_path / "plots").iterdir())
-    assert written == ["tiny__accelerator__cycles.png", "tiny__accelerator__cycles.svg",
-                       "tiny__accelerator__energy.png", "tiny__accelerator__energy.svg"]
+    assert written == ["tiny__default_8x32__cycles.png", "tiny__default_8x32__cycles.svg",
+                       "tiny__default_8x32__energy.png", "tiny__default_8x32__energy.svg"]

@@ -20,13 +20,14 @@ from .. import metrics
 from . import style
 from .style import FORMATS, SERIES, save  # noqa: F401  (charts.save is the historical API)
 
-# One colour per memory level (energy); colour-blind-safe (Okabe–Ito) and distinguishable in
-# grey print by lightness, with hatches as a second cue.
-LEVELS = (("energy_mac", "#0072B2", ""),
-          ("energy_rf", "#56B4E9", ""),
-          ("energy_array", "#009E73", "//"),
-          ("energy_sram", "#E69F00", ""),
-          ("energy_dram", "#D55E00", "\\\\"))
+# One colour per memory level (energy): Paul Tol's colour-blind-safe "muted" scheme, chosen
+# apart from the dataflow colours (report/style.py) that the band under energy bars uses, and
+# distinguishable in grey print by lightness, with hatches as a second cue.
+LEVELS = (("energy_mac", "#332288", ""),
+          ("energy_rf", "#88CCEE", ""),
+          ("energy_array", "#44AA99", "//"),
+          ("energy_sram", "#DDCC77", ""),
+          ("energy_dram", "#882255", "\\\\"))
 
 
 def slug(text: str) -> str:
@@ -219,8 +220,8 @@ def cycles_chart(result, title: str | None = None):
     keep = _live(L)
     names = [L["name"].iloc[i] for i in keep]
     with style.rc():
-        cap = _row_cap()
-        rows = split_rows(names, cap)
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
         fig, axes = _rows_figure(len(rows))
         div, pre = _scale(float(L["cycles"].max()))
         for ax, (a, b) in zip(axes, rows):
@@ -264,8 +265,8 @@ def energy_chart(result, title: str | None = None):
     keep = _live(L)
     names = [L["name"].iloc[i] for i in keep]
     with style.rc():
-        cap = _row_cap()
-        rows = split_rows(names, cap)
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
         fig, axes = _rows_figure(len(rows))
         div, pre = _scale(float(L["energy"].max()))
         for ax, (a, b) in zip(axes, rows):
@@ -304,8 +305,8 @@ def dataflow_chart(results: Mapping[str, object], title: str | None = None):
     names = [L["name"].iloc[i] for i in keep]
     markers = {"os": "o", "ws": "s"}
     with style.rc():
-        cap = _row_cap()
-        rows = split_rows(names, cap)
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
         fig, axes = _rows_figure(len(rows))
         for ax, (a, b) in zip(axes, rows):
             idx = keep[a:b]

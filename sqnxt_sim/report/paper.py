@@ -253,11 +253,13 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
 
 def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, *,
              accel: str = DEFAULT_ACCEL, figures: bool = True,
-             formats: Sequence[str] = ("png", "svg")) -> tuple[Report, list[Path]]:
+             formats: Sequence[str] | None = None) -> tuple[Report, list[Path]]:
     """Write README.md, results.csv and figures/ under ``out_dir``; return what was written.
-    Figures from earlier runs that the report no longer makes are removed."""
-    from . import charts
+    ``formats``: the figure files (default: the current figure style's, PNG and SVG).
+    Figures of those formats from earlier runs that the report no longer makes are removed."""
+    from . import charts, style
 
+    formats = tuple(formats) if formats is not None else style.current().formats
     study = Study(find_root(root) if root is None else root, accel)
     rep = build(study)
     from .outputs import ensure_dir, write_text
@@ -273,6 +275,6 @@ def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, 
             written += charts.save(make(), fig_dir / name, formats)
         keep = {p.resolve() for p in written}
         for p in sorted(fig_dir.glob("*")):
-            if p.suffix in (".png", ".svg") and p.resolve() not in keep:
+            if p.suffix[1:] in formats and p.resolve() not in keep:
                 p.unlink()
     return rep, written
