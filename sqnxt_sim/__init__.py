@@ -14,4 +14,14 @@ from .hardware.accelerator import load_accelerator  # noqa: E402
 from .network.yaml_io import load_network  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
-__all__ = ["__version__", "load_accelerator", "load_network", "simulate"]
+__all__ = ["__version__", "load_accelerator", "load_network", "plot", "simulate"]
+
+# submodules imported on first use (PEP 562): ``sqnxt_sim.plot`` pulls in matplotlib
+_LAZY = {"plot": ".plot"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(_LAZY[name], __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -337,6 +337,31 @@ def dataflow_chart(results: Mapping[str, object], title: str | None = None):
     return fig
 
 
+def metric_chart(result, metric: str, title: str | None = None):
+    """Any per-layer column (``macs``, ``utilization``, ``dram_read_bytes``, …) as one bar per
+    layer coloured by the dataflow it ran, laid out like ``cycles_chart``."""
+    L = result.layers
+    keep = _live(L)
+    names = [L["name"].iloc[i] for i in keep]
+    pct = metric == "utilization"
+    with style.rc():
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
+        fig, axes = _rows_figure(len(rows))
+        div, pre = (1.0, "") if pct else _scale(float(L[metric].max()))
+        for ax, (a, b) in zip(axes, rows):
+            idx = keep[a:b]
+            vals = [float(L[metric].iloc[i]) * (100 if pct else 1) / div for i in idx]
+            ax.bar(range(b - a), vals, width=0.8, lw=0,
+                   color=[style.dataflow_style(L["dataflow"].iloc[i])[0] for i in idx])
+            _layer_axis(ax, names[a:b], cap)
+            ax.set_ylabel(metrics.label(metric) + " (%)" if pct else axis_label(metric, pre))
+        _legend_above(fig, *zip(*_dataflow_handles(L["dataflow"].iloc[keep])))
+        fig.suptitle(title or f"{result.network} on {result.accelerator.name}: "
+                     f"{metrics.get(metric).label} per layer")
+    return fig
+
+
 def _group_totals(results: Mapping[str, object], metric: str):
     tables = {}
     for label, r in results.items():
