@@ -479,7 +479,7 @@ def comparison_chart(rows, title: str | None = None, columns: Sequence[str] = ("
                 xs = [i + (j - (len(accs) - 1) / 2) * width for i in range(len(nets))]
                 bars = ax.bar(xs, vals, width=width * 0.95, color=SERIES[(j + 1) % len(SERIES)],
                               hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0)
-                ax.bar_label(bars, fmt="%.3g", fontsize=fs, padding=1)
+                ax.bar_label(bars, fmt="%.3g", fontsize=fs, padding=2, rotation=90)
             ax.set_xticks(range(len(nets)))
             ax.set_xticklabels(nets, rotation=35, ha="right")
             ax.set_ylabel(axis_label(col, pre))
