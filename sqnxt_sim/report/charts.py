@@ -109,7 +109,7 @@ def _scale(vmax: float) -> tuple[float, str]:
     """A power-of-1000 divisor and its prefix (``"10³ "``) for values up to ``vmax``."""
     if not vmax or vmax <= 0 or not math.isfinite(vmax):
         return 1.0, ""
-    e = int(math.floor(math.log10(vmax) / 3)) * 3
+    e = max(0, int(math.floor(math.log10(vmax) / 3)) * 3)   # never scale small values up
     sup = str(e).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
     return (10.0 ** e, f"10{sup} ") if e else (1.0, "")
 

@@ -162,7 +162,10 @@ def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: 
     xs = df[x].to_numpy(dtype=float)
     ys = df[y].to_numpy(dtype=float)
     mask = pareto_mask(xs, ys, bx, by)
-    front = df[mask].sort_values([x, y], kind="stable")
+    dx, px = charts._scale(float(np.nanmax(np.abs(xs))) if len(xs) else 0.0)
+    dy, py = charts._scale(float(np.nanmax(np.abs(ys))) if len(ys) else 0.0)
+    xs, ys = xs / dx, ys / dy
+    front = df[mask].assign(_x=xs[mask], _y=ys[mask]).sort_values(["_x", "_y"], kind="stable")
     keys = list(label) if label else _varying(df, axes)
     with style.rc():
         fig = style.figure(3.6 if style.current().name == "paper" else 5.0,
@@ -171,12 +174,11 @@ def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: 
         ax.grid(True, axis="both")
         ax.scatter(xs[~mask], ys[~mask], s=12, color=CLOUD, alpha=0.6, linewidths=0,
                    label=f"design points ({(~mask).sum()})", zorder=2)
-        ax.step(front[x], front[y], where="post", color=FRONT,
-                lw=1.2, zorder=3)
-        ax.scatter(front[x], front[y], s=28, color=FRONT, edgecolors="black", linewidths=0.5,
-                   label=f"Pareto front ({len(front)})", zorder=4)
-        ax.set_xlabel(f"{metrics.label(x)} — {bx} is better")
-        ax.set_ylabel(f"{metrics.label(y)} — {by} is better")
+        ax.step(front["_x"], front["_y"], where="post", color=FRONT, lw=1.2, zorder=3)
+        ax.scatter(front["_x"], front["_y"], s=28, color=FRONT, edgecolors="black",
+                   linewidths=0.5, label=f"Pareto front ({len(front)})", zorder=4)
+        ax.set_xlabel(f"{charts.axis_label(x, px)} — {bx} is better")
+        ax.set_ylabel(f"{charts.axis_label(y, py)} — {by} is better")
         ax.set_title(title)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.margins(x=0.12, y=0.1)
@@ -186,9 +188,10 @@ def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: 
         step = max(1, -(-n // MAX_LABELS))
         rows = [row for i, (_, row) in enumerate(front.iterrows()) if i % step == 0 or i == n - 1]
         to_px = ax.transData.transform
-        marks = [Bbox.from_extents(*(to_px((r[x], r[y])) - 4), *(to_px((r[x], r[y])) + 4))
-                 for r in rows]
-        place_labels(ax, [(r[x], r[y]) for r in rows], [_label(r, keys) for r in rows], marks)
+        marks = [Bbox.from_extents(*(to_px((r["_x"], r["_y"])) - 4),
+                                   *(to_px((r["_x"], r["_y"])) + 4)) for r in rows]
+        place_labels(ax, [(r["_x"], r["_y"]) for r in rows], [_label(r, keys) for r in rows],
+                     marks)
     return fig
 
 
