@@ -97,8 +97,11 @@ def pareto(df, x: str = "time_ms", y: str = "energy", *, label: Sequence[str] | 
     without overlaps.  ``where``: conditions such as ``"area_mm2<=2.0"``."""
     from .sweep import plots
 
+    from .metrics import get
+
     df = plots.apply_where(df, where)
-    return plots.pareto_figure(df, _sweep_axes(df), x, y, title or f"{y} vs {x}", label)
+    title = title or f"{get(y).label} vs {get(x).label.lower()}"
+    return plots.pareto_figure(df, _sweep_axes(df), x, y, title, label)
 
 
 def heatmap(df, metric: str, a: str, b: str, *, title: str | None = None):
@@ -106,7 +109,9 @@ def heatmap(df, metric: str, a: str, b: str, *, title: str | None = None):
     axis in each cell."""
     from .sweep import plots
 
-    return plots.heatmap_figure(df, _sweep_axes(df), metric, a, b, title or metric)
+    from .metrics import get
+
+    return plots.heatmap_figure(df, _sweep_axes(df), metric, a, b, title or get(metric).label)
 
 
 def save(fig, base: str | os.PathLike, formats: Iterable[str] = FORMATS) -> list[Path]:

@@ -183,6 +183,9 @@ def test_axis_titles_are_names_with_units_not_columns():
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Time (ms) — lower is better"
     assert ax.get_ylabel() == "Energy (MAC-normalised units) — lower is better"
+    assert ax.get_title() == "Energy vs time"
+    assert plot.heatmap(SWEEP, "time_ms", "pe_array.rows", "dataflow").axes[0].get_title() \
+        .startswith("Time")
 
 
 # -- Pareto ------------------------------------------------------------------------------------
