@@ -95,9 +95,8 @@ def pareto(df, x: str = "time_ms", y: str = "energy", *, label: Sequence[str] | 
     """A sweep's ``y`` against ``x`` with the Pareto front (each axis minimised or maximised as
     ``metrics.better`` says), points labelled by the sweep's varying axes (or ``label``)
     without overlaps.  ``where``: conditions such as ``"area_mm2<=2.0"``."""
-    from .sweep import plots
-
     from .metrics import get
+    from .sweep import plots
 
     df = plots.apply_where(df, where)
     title = title or f"{get(y).label} vs {get(x).label.lower()}"
@@ -107,9 +106,8 @@ def pareto(df, x: str = "time_ms", y: str = "energy", *, label: Sequence[str] | 
 def heatmap(df, metric: str, a: str, b: str, *, title: str | None = None):
     """``metric`` over sweep axes ``a`` (rows) × ``b`` (columns), the best value over any other
     axis in each cell."""
-    from .sweep import plots
-
     from .metrics import get
+    from .sweep import plots
 
     return plots.heatmap_figure(df, _sweep_axes(df), metric, a, b, title or get(metric).label)
 
