@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMATS = ("png", "svg", "pdf")
@@ -203,7 +203,3 @@ def save(fig, base: str | os.PathLike, formats: Iterable[str] | None = None) -> 
         write_with(path, draw, f".{fmt}")   # a temporary file renamed into place
         out.append(path)
     return out
-
-
-def with_formats(style: FigureStyle, formats: Iterable[str]) -> FigureStyle:
-    return replace(style, formats=tuple(formats))
