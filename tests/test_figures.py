@@ -101,6 +101,11 @@ def test_every_format_is_byte_for_byte_reproducible(tiny, tmp_path):
             assert pa.read_bytes() == pb.read_bytes(), pa.name
     pdf = a["layers"][2].read_bytes()
     assert b"CreationDate" not in pdf and b"Matplotlib" not in pdf
+    # the same figure object saved a second time
+    fig = plot.energy(tiny)
+    once = [p.read_bytes() for p in plot.save(fig, tmp_path / "c" / "e")]
+    again = [p.read_bytes() for p in plot.save(fig, tmp_path / "d" / "e")]
+    assert once == again
 
 
 def _legends(fig):
