@@ -18,12 +18,13 @@ from .hardware.accelerator import load_accelerator  # noqa: E402
 from .network.yaml_io import load_network  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
-# loaded on first use (PEP 562), so `import sqnxt_sim` does not import pandas.  `sweep` is the
-# sweep package, which is callable (sweep/__init__.py): importing any of its modules binds the
-# name to the package anyway.
-_LAZY = {"compare": ".api", "sweep": ".sweep"}
+# loaded on first use (PEP 562), so `import sqnxt_sim` does not import pandas or matplotlib.
+# `sweep` is the sweep package, which is callable (sweep/__init__.py): importing any of its
+# modules binds the name to the package anyway; `plot` pulls in matplotlib when it draws.
+_LAZY = {"compare": ".api", "sweep": ".sweep", "plot": ".plot"}
 
-__all__ = ["__version__", "compare", "load_accelerator", "load_network", "simulate", "sweep"]
+__all__ = ["__version__", "compare", "load_accelerator", "load_network", "plot", "simulate",
+           "sweep"]
 
 
 def __getattr__(name: str):

@@ -48,6 +48,7 @@ _TABLE = (
     _m("edp", "Energy × delay", f"{ENERGY}·ms"),
     _m("perf_per_area", "Throughput per area", "inferences/s/mm²", "higher"),
     _m("layers", "Layers", "", ""),
+    _m("dataflow", "Dataflow", "", ""),
     # accelerator fields that sweeps vary
     _m("pe_array.rows", "PE array rows", "", ""),
     _m("pe_array.cols", "PE array columns", "", ""),
@@ -72,6 +73,10 @@ def get(key: str) -> Metric:
         what = key[len("layers_"):]
         return Metric(key, "Near-tie layers" if what == "near_tie" else
                       f"Layers in {what.upper()}", "", "")
+    layer, dot, what = key.rpartition(".")
+    if dot and what in METRICS and layer:       # a sweep's per-layer column: conv1.cycles
+        m = METRICS[what]
+        return Metric(key, f"{layer} {m.label[0].lower()}{m.label[1:]}", m.unit, m.better)
     return Metric(key, key, "", "")
 
 

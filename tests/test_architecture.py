@@ -27,7 +27,7 @@ ALLOWED = {
     "machines": {"errors", "workload", "operands", "dataflow", "hardware", "tiling"},
 }
 # the layers whose job is output: they alone may print, exit, plot or use click
-OUTPUT_LAYERS = {"cli", "report", "sweep", "api"}
+OUTPUT_LAYERS = {"cli", "report", "sweep", "api", "plot"}
 
 
 def _modules():

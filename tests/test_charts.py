@@ -81,9 +81,9 @@ def test_every_chart_kind_draws(result, tmp_path):
 def test_axis_labels_carry_units(result):
     fig = charts.cycles_chart(result)
     ax, ax2 = fig.axes
-    assert ax.get_ylabel().startswith("cycles")
-    assert ax2.get_ylabel() == "PE utilisation [%]"
-    assert charts.energy_chart(result).axes[0].get_ylabel().startswith("energy, MAC-normalised")
+    assert ax.get_ylabel().startswith("Cycles (") and ax.get_ylabel().endswith("cycles)")
+    assert ax2.get_ylabel() == "PE utilisation (%)"
+    assert charts.energy_chart(result).axes[0].get_ylabel().endswith("MAC-normalised units)")
 
 
 def test_run_plot_option(tmp_path, write_net):
@@ -92,5 +92,5 @@ def test_run_plot_option(tmp_path, write_net):
                                   str(tmp_path / "plots")])
     assert r.exit_code == 0, r.output
     written = sorted(p.name for p in (tmp_path / "plots").iterdir())
-    assert written == ["tiny__accelerator__cycles.png", "tiny__accelerator__cycles.svg",
-                       "tiny__accelerator__energy.png", "tiny__accelerator__energy.svg"]
+    assert written == ["tiny__default_8x32__cycles.png", "tiny__default_8x32__cycles.svg",
+                       "tiny__default_8x32__energy.png", "tiny__default_8x32__energy.svg"]

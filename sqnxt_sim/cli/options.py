@@ -153,3 +153,53 @@ def batch_option(fn):
                              "across the batch; other layers run once per image "
                              "(docs/model.md §5.2).")(fn)
 
+
+
+def figure_options(fn):
+    """--style, --figsize, --dpi and --figure-format, shared by every command that draws.
+
+    Put it directly on the function, under ``clean_errors``: it checks the options (a bad one
+    is one located line and exit status 2) and draws the command's figures in that style
+    (``report/style.py``)."""
+    @functools.wraps(fn)
+    def wrapper(*args, fig_style: str, figsize: str | None, dpi: int | None,
+                fig_formats: str | None, **kwargs):
+        from ..report import style
+
+        formats = None
+        if fig_formats is not None:
+            formats = tuple(f.strip().lower() for f in fig_formats.split(",") if f.strip())
+            bad = [f for f in formats if f not in style.FORMATS]
+            if bad or not formats:
+                raise SqnxtError(f"unknown figure format {', '.join(bad) or repr(fig_formats)} "
+                                 f"(choose from {', '.join(style.FORMATS)})",
+                                 field="--figure-format")
+        if fig_style not in style.STYLES:
+            raise SqnxtError(f"unknown style {fig_style!r} (choose from "
+                             f"{', '.join(style.STYLES)})", field="--style")
+        size = None
+        if figsize is not None:
+            try:
+                size = style.parse_figsize(figsize)
+            except ValueError as e:
+                raise SqnxtError(str(e), field="--figsize") from None
+        if dpi is not None and not 10 <= dpi <= 2400:
+            raise SqnxtError(f"must be 10 to 2400, got {dpi}", field="--dpi")
+        with style.use(fig_style, figsize=size, dpi=dpi, formats=formats):
+            return fn(*args, **kwargs)
+
+    for opt in reversed((
+        click.option("--style", "fig_style", default="screen", show_default=True,
+                     metavar="screen|paper",
+                     help="Figure style: screen (larger type, 110 dpi) or paper (7 in wide, "
+                          "small type, 300 dpi)."),
+        click.option("--figsize", metavar="W,H",
+                     help="Figure size in inches (default: the style's width, a height that "
+                          "fits the chart)."),
+        click.option("--dpi", type=int, help="Resolution of PNG figures (default: the "
+                                             "style's)."),
+        click.option("--figure-format", "fig_formats", metavar="FMT[,FMT…]",
+                     help="Figure files to write: any of png, svg, pdf (default: png,svg)."),
+    )):
+        wrapper = opt(wrapper)
+    return wrapper

@@ -14,6 +14,7 @@ from .options import (
     batch_option,
     clean_errors,
     emit,
+    figure_options,
     output_options,
     resolve_accelerator,
 )
@@ -175,6 +176,7 @@ def _diff_rows(part):
                    "working directory or its nearest parent that has them).")
 @click.option("--no-figures", is_flag=True, help="Write only README.md and results.csv.")
 @clean_errors
+@figure_options
 def report(out_dir: str, root: str | None, no_figures: bool) -> None:
     """Regenerate the SqueezeNext reproduction report.
 
@@ -183,8 +185,8 @@ def report(out_dir: str, root: str | None, no_figures: bool) -> None:
     papers' claims (SPEC §1) against fixed tolerances, compares the hybrid with OS-only and
     WS-only on seven networks and both arrays (the dataflow study) and repeats the claims and that
     study at 1 GHz (clock sensitivity), and writes OUT_DIR/README.md,
-    OUT_DIR/results.csv and OUT_DIR/figures/ (PNG and SVG). The output is byte-for-byte
-    deterministic. See docs/report.md.
+    OUT_DIR/results.csv and OUT_DIR/figures/ (PNG and SVG; --figure-format adds PDF). The
+    output is byte-for-byte deterministic. See docs/report.md.
     """
     from ..report.outputs import ensure_dir
     from ..report.paper import generate

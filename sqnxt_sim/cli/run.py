@@ -13,6 +13,7 @@ from .options import (
     batch_option,
     clean_errors,
     emit,
+    figure_options,
     output_options,
     resolve_accelerator,
 )
@@ -50,10 +51,12 @@ def show(network: str, fmt: str, out: str | None) -> None:
 @accelerator_options
 @batch_option
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
-              help="Also write per-layer charts (cycles, energy by level; PNG and SVG) into "
-                   "this directory.")
+              help="Also write per-layer charts (cycles, energy by level; see --style, "
+                   "--figure-format) into this directory, named NETWORK__ACCEL__cycles.png, "
+                   "ACCEL being the --accel file's stem (default_ROWSxCOLS without --accel).")
 @output_options()
 @clean_errors
+@figure_options
 def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, ...],
         batch: int | None, plot_dir: str | None, fmt: str, out: str | None) -> None:
     """Simulate NETWORK (a network YAML, an ONNX model or a SCALE-Sim CSV) on an
@@ -88,8 +91,13 @@ def run(network: str, accel: str | None, dataflow: str | None, sets: tuple[str, 
         from ..report.tables import result_table
         emit(result_table(result), out)
     if plot_dir:
+        from pathlib import Path
+
         from ..report.charts import run_charts
-        for path in run_charts(result, plot_dir):
+        stem = Path(accel).stem if accel else f"default_{acc.rows}x{acc.cols}"
+        if dataflow:
+            stem += f"_{dataflow}"
+        for path in run_charts(result, plot_dir, stem=stem):
             click.echo(f"wrote {path}", err=True)
 
 

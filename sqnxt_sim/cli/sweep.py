@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import click
 
-from .options import Command, batch_option, clean_errors
+from .options import Command, batch_option, clean_errors, figure_options
 
 
 class _Progress:
@@ -62,6 +62,7 @@ class _Progress:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary line.")
 @batch_option
 @clean_errors
+@figure_options
 def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_file: str | None,
           tls_cert: str | None, tls_key: str | None, resume: bool, chunk: int | None,
           plot_dir: str | None, quiet: bool, batch: int | None) -> None:
@@ -112,11 +113,12 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
 @click.command("plot-sweep", cls=Command)
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--out-dir", "-o", required=True, type=click.Path(file_okay=False),
-              help="Directory for the figures (PNG and SVG).")
+              help="Directory for the figures (see --figure-format).")
 @click.option("--x", "x", default="time_ms", show_default=True,
-              help="Metric on the Pareto plot's x axis (lower is better).")
+              help="Column on the Pareto plot's x axis (its direction, lower or higher is "
+                   "better, from docs/output.md's metric table).")
 @click.option("--y", "y", default="energy", show_default=True,
-              help="Metric on the Pareto plot's y axis (lower is better).")
+              help="Column on the Pareto plot's y axis.")
 @click.option("--heatmap", "heatmap", metavar="METRIC",
               help="Also draw METRIC over two axes (see --axes).")
 @click.option("--axes", "axes", nargs=2, metavar="A B",
@@ -128,21 +130,29 @@ def sweep(spec: str, out: str, jobs: int | None, scheduler: str | None, tls_ca_f
 @click.option("--no-pareto", is_flag=True, help="Only the heatmaps.")
 @click.option("--label", "label", metavar="COLUMNS",
               help="Comma-separated columns to label Pareto points with (default: the axes).")
+@click.option("--where", "where", multiple=True, metavar="COND",
+              help="Only design points meeting COND, COLUMN OP NUMBER with OP one of <= < >= > "
+                   "== != (e.g. --where 'area_mm2<=2.0'; repeatable, all must hold).")
 @clean_errors
+@figure_options
 def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | None,
                    axes: tuple[str, str] | None, networks: tuple[str, ...],
-                   baseline: str | None, no_pareto: bool, label: str | None) -> None:
+                   baseline: str | None, no_pareto: bool, label: str | None,
+                   where: tuple[str, ...]) -> None:
     """Draw a sweep's figures from its RESULTS CSV into --out-dir.
 
     Per network: the X-vs-Y Pareto plot (default energy vs time; the front highlighted and
-    its points labelled with their axis values) and, with --heatmap, METRIC over two axes
-    (the best value over any other axes).  PNG and SVG, deterministic.
+    its points labelled with their axis values where the labels fit without overlapping) and,
+    with --heatmap, METRIC over two axes (the best value over any other axes).  Each axis is
+    minimised or maximised as the metric table says (utilisation: higher is better).  PNG and
+    SVG by default (--figure-format adds PDF), deterministic.
 
     \b
     Examples:
       sqnxt-sim plot-sweep results.csv --out-dir figs/
       sqnxt-sim plot-sweep results.csv -o figs/ --heatmap cycles --axes pe_array.rows rf.registers
       sqnxt-sim plot-sweep stem.csv -o figs/ --heatmap time_ms --baseline 1.0-SqNxt-23
+      sqnxt-sim plot-sweep results.csv -o figs/ --x time_ms --y utilization --style paper
     """
     from ..report.outputs import ensure_dir
     from ..sweep.plots import plot_sweep
@@ -151,7 +161,7 @@ def plot_sweep_cmd(results: str, out_dir: str, x: str, y: str, heatmap: str | No
     written = plot_sweep(results, out_dir, x=x, y=y, heatmap=heatmap, axes=axes,
                          networks=networks or None,
                          label=label.split(",") if label else None, baseline=baseline,
-                         pareto=not no_pareto)
+                         pareto=not no_pareto, where=where)
     for path in written:
         click.echo(path)
 

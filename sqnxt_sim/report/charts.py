@@ -1,13 +1,11 @@
-"""Charts of simulation results: PNG and SVG, byte-for-byte reproducible.
+"""Charts of simulation results, drawn in the one figure style (``report/style.py``).
 
-Every chart is drawn on a bare ``matplotlib.figure.Figure`` with the Agg canvas (no pyplot, so no
-global state and no GUI backend), inside one fixed style so that a user's matplotlibrc cannot
-change the output.  ``save`` strips the metadata that would vary from run to run (creation date,
-software version) and fixes the SVG id salt.
-
-Per-layer charts of networks with more than a hundred layers (SqueezeNext has 135) use a wide
-figure, every-nth rotated layer labels, and light separators with labels between layer groups
-(``stage1``, ``fire2``, …), derived from the layer names.
+Per-layer charts (cycles, energy, dataflows) leave out the layers that cost nothing (adds fused
+into the convolution before them), colour each bar by the dataflow the layer ran (OS, WS, SIMD,
+…: a hybrid run mixes them), label layer *groups* (``stage1``, ``fire2``, ``layer3``, derived
+from the layer names) instead of every name, and split a wide network over several rows of axes
+so that every bar keeps the same width at a page's width.  Legends sit outside the axes.  Axis
+names and units come from ``sqnxt_sim.metrics``.
 """
 
 from __future__ import annotations
@@ -16,76 +14,20 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
+from .. import metrics
+from . import style
+from .style import FORMATS, SERIES, save  # noqa: F401  (charts.save is the historical API)
 
-matplotlib.use("Agg")  # before any other matplotlib import: never a GUI backend
-
-import matplotlib.style  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-FORMATS = ("png", "svg")
-DPI = 110
-
-# One colour per memory level (energy) and per dataflow; colour-blind-safe (Okabe–Ito) and
+# One colour per memory level (energy): Paul Tol's colour-blind-safe "muted" scheme, chosen
+# apart from the dataflow colours (report/style.py) that the band under energy bars uses, and
 # distinguishable in grey print by lightness, with hatches as a second cue.
-LEVELS = (("energy_mac", "MAC", "#0072B2", ""),
-          ("energy_rf", "register file", "#56B4E9", ""),
-          ("energy_array", "inter-PE array", "#009E73", "//"),
-          ("energy_sram", "global buffer", "#E69F00", ""),
-          ("energy_dram", "DRAM", "#D55E00", "\\\\"))
-DATAFLOW_STYLE = {"os": ("#0072B2", "o", "OS (output-stationary)"),
-                  "ws": ("#D55E00", "s", "WS (weight-stationary)"),
-                  "hybrid": ("#999999", "", "hybrid (faster per layer)")}
-SERIES = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-          "#F0E442")
-
-STYLE = {
-    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
-    "xtick.labelsize": 7, "ytick.labelsize": 8, "axes.grid": True, "axes.grid.axis": "y",
-    "grid.alpha": 0.35, "axes.spines.top": False, "axes.axisbelow": True,
-    "svg.hashsalt": "sqnxt-sim", "svg.fonttype": "path", "path.simplify": False,
-    "savefig.dpi": DPI,
-}
-
-
-@contextmanager
-def _style():
-    with matplotlib.style.context("default"), matplotlib.rc_context(STYLE):
-        yield
-
-
-def _metadata(fmt: str) -> dict:
-    if fmt == "svg":
-        return {"Date": None, "Creator": None, "Format": None, "Type": None}
-    if fmt == "pdf":
-        return {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}
-    if fmt == "png":
-        return {"Software": None}
-    return {}
-
-
-def save(fig: Figure, base: str | os.PathLike, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """Write ``fig`` to ``base.<fmt>`` for every format; return the paths written."""
-    from .outputs import ensure_dir, write_with
-
-    base = Path(base)
-    ensure_dir(base.parent)
-    FigureCanvasAgg(fig)
-    out = []
-    for fmt in formats:
-        path = base.with_name(f"{base.name}.{fmt}")
-
-        def draw(tmp: str, fmt=fmt) -> None:
-            with _style():
-                fig.savefig(tmp, format=fmt, metadata=_metadata(fmt), bbox_inches="tight")
-
-        write_with(path, draw, f".{fmt}")   # a temporary file renamed into place
-        out.append(path)
-    return out
+LEVELS = (("energy_mac", "#332288", ""),
+          ("energy_rf", "#88CCEE", ""),
+          ("energy_array", "#44AA99", "//"),
+          ("energy_sram", "#DDCC77", ""),
+          ("energy_dram", "#882255", "\\\\"))
 
 
 def slug(text: str) -> str:
@@ -93,13 +35,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_").lower() or "chart"
 
 
-# -- layer axis ------------------------------------------------------------------------------
+# -- layer groups ----------------------------------------------------------------------------
 
 def layer_group(name: str) -> str:
     """The group a layer belongs to, from its name: ``stage1.3/red1`` → ``stage1``,
     ``fire2/squeeze1x1`` → ``fire2``, ``conv1`` → ``conv1``."""
     head = name.split("/")[0]
     return head.split(".")[0] if "." in head else head
+
+
+def layer_block(name: str) -> str:
+    """The block within a group: ``stage1.3/red1`` → ``stage1.3``, ``layer2.1.conv1`` →
+    ``layer2.1``, ``fire2/squeeze1x1`` → ``fire2``."""
+    head = name.split("/")[0]
+    return ".".join(head.split(".")[:2])
 
 
 def layer_groups(names: Sequence[str]) -> list[tuple[str, int, int]]:
@@ -114,178 +63,374 @@ def layer_groups(names: Sequence[str]) -> list[tuple[str, int, int]]:
     return runs
 
 
-def _figure_width(n: int) -> float:
-    return max(7.5, min(22.0, 2.5 + 0.14 * n))
+def _boundary(names: Sequence[str], i: int) -> int:
+    """How strong a cut before layer ``i`` is: 2 between groups, 1 between blocks, 0 inside a
+    block."""
+    if i <= 0 or i >= len(names):
+        return 2
+    if layer_group(names[i]) != layer_group(names[i - 1]):
+        return 2
+    return 1 if layer_block(names[i]) != layer_block(names[i - 1]) else 0
 
 
-def _layer_axis(ax, names: Sequence[str], *, label_groups: bool = True) -> None:
-    """Layer names on x (every n-th when crowded), group separators and group labels."""
+def split_rows(names: Sequence[str], cap: int) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of at most ``cap`` layers each, as few rows as that allows and of
+    about equal length, each cut moved to the nearest group boundary (else block boundary)
+    within a quarter of a row."""
     n = len(names)
-    step = max(1, math.ceil(n / 60))
-    ticks = list(range(0, n, step))
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([names[i] for i in ticks], rotation=90,
-                       fontsize=7 if n <= 40 else 5.5, family="monospace")
-    ax.set_xlim(-0.7, n - 0.3)
-    ax.set_xlabel("layer" + (f" (one name in {step} shown)" if step > 1 else ""))
-    runs = layer_groups(names)
-    if not label_groups or len(runs) == n:
-        return
-    big = [r for r in runs if r[2] - r[1] >= max(3, n // 40)]
-    for _g, a, _b in runs[1:]:
-        ax.axvline(a - 0.5, color="#777777", lw=0.6, ls=":", zorder=0.5)
-    trans = ax.get_xaxis_transform()
-    for g, a, b in big:
-        ax.text((a + b - 1) / 2, 1.0, g, transform=trans, ha="center", va="bottom",
-                fontsize=7, color="#444444")
+    if n <= cap:
+        return [(0, n)]
+    k = math.ceil(n / cap)
+    rows: list[tuple[int, int]] = []
+    a = 0
+    for r in range(k - 1):
+        target = a + math.ceil((n - a) / (k - r))
+        slack = max(1, (target - a) // 4)
+        best = target
+        for strength in (2, 1):
+            cands = [c for c in range(target - slack, target + slack + 1)
+                     if a < c < n and c - a <= cap and n - c <= cap * (k - r - 1)
+                     and _boundary(names, c) >= strength]
+            if cands:
+                best = min(cands, key=lambda c: (abs(c - target), c))
+                break
+        rows.append((a, best))
+        a = best
+    rows.append((a, n))
+    return rows
+
+
+def _row_cap() -> int:
+    """Layers per row of axes: about six bars per inch of figure width."""
+    return max(12, int(style.current().width * 6.2))
 
 
 def _scale(vmax: float) -> tuple[float, str]:
-    """A power-of-1000 divisor and its label for an axis whose largest value is ``vmax``."""
-    if vmax <= 0:
+    """A power-of-1000 divisor and its prefix (``"10³ "``) for values up to ``vmax``."""
+    if not vmax or vmax <= 0 or not math.isfinite(vmax):
         return 1.0, ""
-    e = int(math.floor(math.log10(vmax) / 3)) * 3
-    return (10.0 ** e, rf"$\times 10^{{{e}}}$") if e else (1.0, "")
+    e = max(0, int(math.floor(math.log10(vmax) / 3)) * 3)   # never scale small values up
+    sup = str(e).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return (10.0 ** e, f"10{sup} ") if e else (1.0, "")
 
 
-def _unit(label: str, scale: str) -> str:
-    return f"{label} [{scale}]" if scale else label
+def axis_label(key: str, prefix: str = "") -> str:
+    """``metrics.label`` with a power-of-ten prefix on the unit: ``Cycles (10³ cycles)``."""
+    u = metrics.unit(key)
+    name = metrics.get(key).label
+    if prefix:
+        return f"{name} ({prefix}{u})" if u else f"{name} (×{prefix.strip()})"
+    return f"{name} ({u})" if u else name
+
+
+def _live(layers, *others) -> list[int]:
+    """Row positions of the layers that cost cycles in any of the results (fused adds cost
+    nothing in every run and are left out)."""
+    keep = []
+    for i, c in enumerate(layers["cycles"]):
+        if c > 0 or any(o["cycles"].iloc[i] > 0 for o in others):
+            keep.append(i)
+    return keep
+
+
+def _text_fits(ax, text: str, slots: int, cap: int, fontsize: float) -> bool:
+    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
+    return len(text) * 0.6 * fontsize <= slots * width_pt / cap
+
+
+def _layer_axis(ax, names: Sequence[str], cap: int) -> None:
+    """x axis of one row: bar slots for ``cap`` layers; group names centred under their
+    layers (every name when each layer is its own group), group separators solid, block
+    separators dotted."""
+    n = len(names)
+    ax.set_xlim(-0.6, cap - 0.4)
+    ax.tick_params(axis="x", length=0)
+    runs = layer_groups(names)
+    fs = style.current().rc.get("xtick.labelsize", 8)
+    ticks, labels, rotate = [], [], []
+    for g, a, b in runs:
+        ticks.append((a + b - 1) / 2)
+        labels.append(g)
+        rotate.append(not _text_fits(ax, g, b - a, cap, fs))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(labels)
+    for lab, rot in zip(ax.get_xticklabels(), rotate):
+        if rot:
+            lab.set_rotation(90)
+            lab.set_fontsize(fs * 0.85)
+    for _g, a, _b in runs[1:]:
+        ax.axvline(a - 0.5, color="#666666", lw=0.6, zorder=0.5)
+    for i in range(1, n):
+        if layer_group(names[i]) == layer_group(names[i - 1]) and \
+                layer_block(names[i]) != layer_block(names[i - 1]):
+            ax.axvline(i - 0.5, color="#aaaaaa", lw=0.5, ls=":", zorder=0.5)
+
+
+def _rows_figure(n_rows: int, row_height: float | None = None):
+    s = style.current()
+    h = row_height or (1.75 if s.name == "paper" else 2.3)
+    fig = style.figure(0.9 + h * n_rows)
+    fig.set_layout_engine("constrained")
+    axes = fig.subplots(n_rows, 1, squeeze=False)[:, 0]
+    return fig, list(axes)
+
+
+def _legend_above(fig, handles, labels, ncol: int | None = None) -> None:
+    """The figure's legend outside every axes, under the plots."""
+    fig.legend(handles, labels, loc="outside lower center",
+               ncol=ncol or min(len(labels), 4), handlelength=1.6, columnspacing=1.2)
+
+
+def _dataflow_handles(dataflows: Iterable[str]):
+    from matplotlib.patches import Patch
+
+    seen = list(dict.fromkeys(d for d in dataflows if d != "fused"))
+    out = []
+    for d in seen:
+        colour, hatch, label = style.dataflow_style(d)
+        out.append((Patch(facecolor=colour, hatch=hatch, edgecolor="white", lw=0), label))
+    return out
+
+
+def _dataflow_strip(ax, xs: Sequence[float], dataflows: Sequence[str]) -> None:
+    """A thin band just under the axes, one cell per bar, coloured by the layer's dataflow."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import blended_transform_factory
+
+    tr = blended_transform_factory(ax.transData, ax.transAxes)
+    rects, colours = [], []
+    for x, d in zip(xs, dataflows):
+        rects.append(Rectangle((x - 0.45, -0.045), 0.9, 0.035))
+        colours.append(style.dataflow_style(d)[0])
+    ax.add_collection(PatchCollection(rects, facecolors=colours, edgecolors="none",
+                                      transform=tr, clip_on=False), autolim=False)
+    ax.tick_params(axis="x", pad=7)
 
 
 # -- per-layer charts ------------------------------------------------------------------------
 
-def cycles_chart(result, title: str | None = None) -> Figure:
-    """Per-layer stacked bars of compute and DRAM-stall cycles; PE utilisation on a second
-    axis."""
+def cycles_chart(result, title: str | None = None):
+    """Per-layer cycles, one bar per layer coloured by the dataflow it ran: compute solid,
+    DRAM stalls light and hatched on top; PE utilisation on the right axis."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     L = result.layers
-    names = list(L["name"])
-    n = len(names)
-    x = range(n)
-    with _style():
-        fig = Figure(figsize=(_figure_width(n), 5.2))
-        ax = fig.add_subplot()
-        div, sc = _scale(float(L["cycles"].max()))
-        ax.bar(x, L["compute_cycles"] / div, width=0.8, color="#0072B2", label="compute cycles")
-        ax.bar(x, L["stall_cycles"] / div, width=0.8, bottom=L["compute_cycles"] / div,
-               color="#E69F00", hatch="//", edgecolor="white", lw=0, label="DRAM-stall cycles")
-        ax.set_ylabel(_unit("cycles", sc))
-        _layer_axis(ax, names)
-        ax2 = ax.twinx()
-        util = [100 * u if c > 0 else float("nan") for u, c in zip(L["utilization"], L["cycles"])]
-        ax2.plot(list(x), util, color="#000000", lw=0.9, marker=".", ms=3,
-                 label="PE utilisation")
-        ax2.set_ylabel("PE utilisation [%]")
-        ax2.set_ylim(0, 105)
-        ax2.grid(False)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper right", framealpha=0.9)
+    keep = _live(L)
+    names = [L["name"].iloc[i] for i in keep]
+    with style.rc():
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
+        fig, axes = _rows_figure(len(rows))
+        div, pre = _scale(float(L["cycles"].max()))
+        for ax, (a, b) in zip(axes, rows):
+            idx = keep[a:b]
+            xs = list(range(b - a))
+            dfs = [L["dataflow"].iloc[i] for i in idx]
+            cols = [style.dataflow_style(d)[0] for d in dfs]
+            comp = [L["compute_cycles"].iloc[i] / div for i in idx]
+            stall = [L["stall_cycles"].iloc[i] / div for i in idx]
+            ax.bar(xs, comp, width=0.8, color=cols, lw=0)
+            ax.bar(xs, stall, width=0.8, bottom=comp, color=cols, alpha=0.35, hatch="////",
+                   edgecolor="white", lw=0)
+            _layer_axis(ax, names[a:b], cap)
+            ax2 = ax.twinx()
+            ax2.plot(xs, [100 * L["utilization"].iloc[i] for i in idx], color="#333333",
+                     lw=0.6, marker=".", ms=2, alpha=0.8)
+            ax2.set_ylim(0, 105)
+            ax2.set_xlim(ax.get_xlim())
+            ax2.grid(False)
+            ax2.spines["right"].set_visible(True)
+            ax2.set_ylabel(metrics.label("utilization") + " (%)")
+            ax.set_ylabel(axis_label("cycles", pre))
+        handles = _dataflow_handles(L["dataflow"].iloc[keep])
+        handles.append((Patch(facecolor="#777777", alpha=0.35, hatch="////",
+                              edgecolor="white", lw=0), "DRAM-stall part"))
+        handles.append((Line2D([], [], color="#333333", lw=0.6, marker=".", ms=2),
+                        "PE utilisation (right axis)"))
+        _legend_above(fig, *zip(*handles), ncol=min(len(handles), 3))
         s = result.summary
-        ax.set_title(title or f"{result.network} on {result.accelerator.name}: cycles per layer "
-                     f"(total {s['cycles']:,} = {s['time_ms']:.3f} ms)", pad=14)
-        fig.tight_layout()
+        fig.suptitle(title or f"{result.network} on {result.accelerator.name}: cycles per "
+                     f"layer (total {s['cycles']:,} cycles = {s['time_ms']:.3f} ms)")
     return fig
 
 
-def energy_chart(result, title: str | None = None) -> Figure:
-    """Per-layer stacked bars of energy by memory level (MAC-normalised units)."""
+def energy_chart(result, title: str | None = None):
+    """Per-layer energy stacked by memory level; the band under each bar is the dataflow the
+    layer ran."""
+    from matplotlib.patches import Patch
+
     L = result.layers
-    names = list(L["name"])
-    n = len(names)
-    with _style():
-        fig = Figure(figsize=(_figure_width(n), 5.2))
-        ax = fig.add_subplot()
-        div, sc = _scale(float(L["energy"].max()))
-        bottom = [0.0] * n
-        for col, label, colour, hatch in LEVELS:
-            vals = list(L[col] / div)
-            ax.bar(range(n), vals, width=0.8, bottom=bottom, color=colour, hatch=hatch,
-                   edgecolor="white", lw=0, label=label)
-            bottom = [b + v for b, v in zip(bottom, vals)]
-        ax.set_ylabel(_unit("energy, MAC-normalised units", sc))
-        _layer_axis(ax, names)
-        ax.legend(loc="upper right", framealpha=0.9)
+    keep = _live(L)
+    names = [L["name"].iloc[i] for i in keep]
+    with style.rc():
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
+        fig, axes = _rows_figure(len(rows))
+        div, pre = _scale(float(L["energy"].max()))
+        for ax, (a, b) in zip(axes, rows):
+            idx = keep[a:b]
+            xs = list(range(b - a))
+            bottom = [0.0] * len(idx)
+            for col, colour, hatch in LEVELS:
+                vals = [L[col].iloc[i] / div for i in idx]
+                ax.bar(xs, vals, width=0.8, bottom=bottom, color=colour, hatch=hatch,
+                       edgecolor="white", lw=0)
+                bottom = [p + v for p, v in zip(bottom, vals)]
+            _layer_axis(ax, names[a:b], cap)
+            _dataflow_strip(ax, xs, [L["dataflow"].iloc[i] for i in idx])
+            ax.set_ylabel(axis_label("energy", pre))
+        handles = [(Patch(facecolor=c, hatch=h, edgecolor="white", lw=0), metrics.get(k).label)
+                   for k, c, h in LEVELS]
+        handles += [(p, f"band: {lab}") for p, lab in _dataflow_handles(L["dataflow"].iloc[keep])]
+        _legend_above(fig, *zip(*handles), ncol=min(len(handles), 4))
         s = result.summary
-        ax.set_title(title or f"{result.network} on {result.accelerator.name}: energy per layer "
-                     f"by level (total {s['energy']:.4g})", pad=14)
-        fig.tight_layout()
+        fig.suptitle(title or f"{result.network} on {result.accelerator.name}: energy per "
+                     f"layer by level (total {s['energy']:.4g} "
+                     f"{metrics.unit('energy')})")
     return fig
 
 
-def dataflow_chart(results: Mapping[str, object], title: str | None = None) -> Figure:
+def dataflow_chart(results: Mapping[str, object], title: str | None = None):
     """Per-layer cycles of one network under several dataflows (keys ``os``, ``ws``,
-    ``hybrid``): hybrid as grey bars, the single dataflows as markers, log scale."""
+    ``hybrid``, …): the hybrid run (or the last) as bars coloured by the dataflow each layer
+    chose, the others as markers; log scale."""
+    from matplotlib.lines import Line2D
+
     first = next(iter(results.values()))
-    names = list(first.layers["name"])
-    n = len(names)
-    with _style():
-        fig = Figure(figsize=(_figure_width(n), 5.2))
-        ax = fig.add_subplot()
-        for df, r in results.items():
-            colour, marker, label = DATAFLOW_STYLE.get(df, ("#000000", "x", df))
-            cyc = [c if c > 0 else float("nan") for c in r.layers["cycles"]]
-            label = f"{label}: {r.summary['cycles']:,} cycles"
-            if df == "hybrid":
-                ax.bar(range(n), cyc, width=0.8, color=colour, alpha=0.6, label=label)
-            else:
-                ax.plot(range(n), cyc, ls="none", marker=marker, ms=3.5, mfc="none",
-                        mec=colour, mew=0.9, label=label)
-        ax.set_yscale("log")
-        ax.set_ylabel("cycles (log scale)")
-        _layer_axis(ax, names)
-        ax.legend(loc="upper right", framealpha=0.9)
-        ax.set_title(title or f"{first.network} on {first.accelerator.name}: cycles per layer "
-                     "by dataflow", pad=14)
-        fig.tight_layout()
+    bars_key = "hybrid" if "hybrid" in results else list(results)[-1]
+    L = results[bars_key].layers
+    keep = _live(L, *(r.layers for r in results.values()))
+    names = [L["name"].iloc[i] for i in keep]
+    markers = {"os": "o", "ws": "s"}
+    with style.rc():
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
+        fig, axes = _rows_figure(len(rows))
+        for ax, (a, b) in zip(axes, rows):
+            idx = keep[a:b]
+            xs = list(range(b - a))
+            cyc = [L["cycles"].iloc[i] or float("nan") for i in idx]
+            ax.bar(xs, cyc, width=0.8, lw=0, alpha=0.55,
+                   color=[style.dataflow_style(L["dataflow"].iloc[i])[0] for i in idx])
+            for j, (df, r) in enumerate(results.items()):
+                if df == bars_key:
+                    continue
+                c = [r.layers["cycles"].iloc[i] or float("nan") for i in idx]
+                ax.plot(xs, c, ls="none", marker=markers.get(df, "^v<>"[j % 4]), ms=3,
+                        mfc="none", mec=style.dataflow_style(df)[0], mew=0.8)
+            ax.set_yscale("log")
+            ax.set_ylabel(metrics.get("cycles").label + " (log scale)")
+            _layer_axis(ax, names[a:b], cap)
+        handles = [(p, f"{bars_key} bar, layer ran {lab.split(' ')[0]}")
+                   for p, lab in _dataflow_handles(L["dataflow"].iloc[keep])]
+        for j, df in enumerate(results):
+            if df != bars_key:
+                handles.append((Line2D([], [], ls="none", marker=markers.get(df, "^v<>"[j % 4]),
+                                       mfc="none", mec=style.dataflow_style(df)[0], mew=0.8),
+                                f"{df.upper()} only"))
+        _legend_above(fig, *zip(*handles), ncol=min(len(handles), 4))
+        totals = ", ".join(f"{df} {r.summary['cycles']:,}" for df, r in results.items())
+        fig.suptitle(title or f"{first.network} on {first.accelerator.name}: cycles per layer "
+                     f"by dataflow (totals: {totals})")
     return fig
 
 
-def variants_chart(results: Mapping[str, object], title: str | None = None) -> Figure:
-    """Per-layer cycles of several networks with the same number of layers (e.g. the
-    SqueezeNext v1–v5 variants) on one chart, as step lines over the layer index."""
-    with _style():
-        n = max(len(r.layers) for r in results.values())
-        fig = Figure(figsize=(_figure_width(n), 5.2))
-        ax = fig.add_subplot()
-        for i, (label, r) in enumerate(results.items()):
-            # a fused layer costs 0 cycles: a gap in the line, not a drop to the log axis' floor
-            cyc = [c if c > 0 else float("nan") for c in r.layers["cycles"]]
-            ax.step(range(len(cyc)), cyc, where="mid", color=SERIES[i % len(SERIES)],
-                    lw=1.0 if i else 1.4, alpha=0.9,
-                    label=f"{label}: {r.summary['cycles']:,} cycles")
-        ax.set_yscale("log")
-        ax.set_ylabel("cycles (log scale)")
-        ax.set_xlim(-0.7, n - 0.3)
-        ax.set_xlabel("layer index (0 = first convolution; gaps: layers fused into the "
-                      "previous one, 0 cycles)")
-        ax.set_xticks(range(0, n, 5))
-        ax.legend(loc="upper right", framealpha=0.9)
-        ax.set_title(title or "cycles per layer", pad=8)
-        fig.tight_layout()
+def metric_chart(result, metric: str, title: str | None = None):
+    """Any per-layer column (``macs``, ``utilization``, ``dram_read_bytes``, …) as one bar per
+    layer coloured by the dataflow it ran, laid out like ``cycles_chart``."""
+    L = result.layers
+    keep = _live(L)
+    names = [L["name"].iloc[i] for i in keep]
+    pct = metric == "utilization"
+    with style.rc():
+        rows = split_rows(names, _row_cap())
+        cap = max(b - a for a, b in rows)
+        fig, axes = _rows_figure(len(rows))
+        div, pre = (1.0, "") if pct else _scale(float(L[metric].max()))
+        for ax, (a, b) in zip(axes, rows):
+            idx = keep[a:b]
+            vals = [float(L[metric].iloc[i]) * (100 if pct else 1) / div for i in idx]
+            ax.bar(range(b - a), vals, width=0.8, lw=0,
+                   color=[style.dataflow_style(L["dataflow"].iloc[i])[0] for i in idx])
+            _layer_axis(ax, names[a:b], cap)
+            ax.set_ylabel(metrics.label(metric) + " (%)" if pct else axis_label(metric, pre))
+        _legend_above(fig, *zip(*_dataflow_handles(L["dataflow"].iloc[keep])))
+        fig.suptitle(title or f"{result.network} on {result.accelerator.name}: "
+                     f"{metrics.get(metric).label} per layer")
     return fig
 
 
-def groups_chart(results: Mapping[str, object], metric: str = "cycles",
-                 title: str | None = None) -> Figure:
-    """One stacked bar per network: ``metric`` summed over layer groups (stem, stages, head),
-    with each segment labelled by its share."""
+def _group_totals(results: Mapping[str, object], metric: str):
     tables = {}
     for label, r in results.items():
         L = r.layers
-        g = L.groupby(L["name"].map(layer_group), sort=False)[metric].sum()
-        tables[label] = g
+        tables[label] = L.groupby(L["name"].map(layer_group), sort=False)[metric].sum()
     order: list[str] = []
     for g in tables.values():
         for k in g.index:
             if k not in order:
                 order.append(k)
+    return tables, order
+
+
+def variants_chart(results: Mapping[str, object], title: str | None = None,
+                   metric: str = "cycles"):
+    """Several networks (e.g. the SqueezeNext v1–v5 variants) side by side: ``metric`` summed
+    per layer group (stem, stages, head), one bar per network within each group, the networks'
+    totals in the legend."""
+    from matplotlib.patches import Patch
+
+    tables, order = _group_totals(results, metric)
+    order = [g for g in order if any(float(t.get(g, 0.0)) > 0 for t in tables.values())]
+    labels = list(tables)
+    k = len(labels)
+    width = 0.84 / max(k, 1)
+    vmax = max(float(t.max()) for t in tables.values())
+    div, pre = _scale(vmax)
+    hatches = ("", "//", "..", "\\\\", "xx", "--", "++", "oo")
+    with style.rc():
+        fig = style.figure(3.6 if style.current().name == "paper" else 4.6)
+        fig.set_layout_engine("constrained")
+        ax = fig.add_subplot()
+        handles = []
+        for j, lab in enumerate(labels):
+            xs = [i + (j - (k - 1) / 2) * width for i in range(len(order))]
+            vals = [float(tables[lab].get(g, 0.0)) / div for g in order]
+            colour = SERIES[(j + 1) % len(SERIES)]
+            hatch = hatches[j % len(hatches)]
+            ax.bar(xs, vals, width=width * 0.95, color=colour, hatch=hatch, edgecolor="white",
+                   lw=0)
+            total = float(tables[lab].sum())
+            tot = f"{total:,.0f}" if metric == "cycles" else f"{total:.4g}"
+            handles.append((Patch(facecolor=colour, hatch=hatch, edgecolor="white", lw=0),
+                            f"{lab}: {tot}"))
+        ax.set_xticks(range(len(order)))
+        ax.set_xticklabels(order)
+        ax.set_xlim(-0.6, len(order) - 0.4)
+        ax.set_xlabel("layer group (in network order)")
+        ax.set_ylabel(axis_label(metric, pre))
+        _legend_above(fig, *zip(*handles), ncol=min(k, 3))
+        fig.suptitle(title or f"{metrics.get(metric).label} by layer group")
+    return fig
+
+
+def groups_chart(results: Mapping[str, object], metric: str = "cycles",
+                 title: str | None = None):
+    """One stacked bar per network: ``metric`` summed over layer groups (stem, stages, head),
+    with each segment labelled by its share."""
+    tables, order = _group_totals(results, metric)
     vmax = max(float(g.sum()) for g in tables.values())
-    div, sc = _scale(vmax)
-    with _style():
-        fig = Figure(figsize=(max(6.5, 1.3 * len(tables) + 3), 5.2))
+    div, pre = _scale(vmax)
+    with style.rc():
+        fig = style.figure(3.6 if style.current().name == "paper" else 4.8,
+                           width=min(style.current().width, max(6.0, 1.2 * len(tables) + 3)))
+        fig.set_layout_engine("constrained")
         ax = fig.add_subplot()
         labels = list(tables)
         bottom = [0.0] * len(labels)
+        fs = style.current().rc.get("legend.fontsize", 8) * 0.85
         for i, grp in enumerate(order):
             vals = [float(tables[lab].get(grp, 0.0)) / div for lab in labels]
             colour = SERIES[(i + 1) % len(SERIES)] if i < 7 else f"C{i % 10}"
@@ -295,24 +440,24 @@ def groups_chart(results: Mapping[str, object], metric: str = "cycles",
                 if tot and v / tot >= 0.06:
                     ax.text(b.get_x() + b.get_width() / 2, b.get_y() + v / 2,
                             f"{grp} {100 * v / tot:.0f}%", ha="center", va="center",
-                            fontsize=6.5, color="white")
+                            fontsize=fs, color="white")
             bottom = [a + v for a, v in zip(bottom, vals)]
         ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, fontsize=8)
-        what = {"cycles": "cycles", "energy": "energy, MAC-normalised units"}.get(metric, metric)
-        ax.set_ylabel(_unit(what, sc))
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), framealpha=0.9)
-        ax.set_title(title or f"{metric} by layer group", pad=8)
-        fig.tight_layout()
+        ax.set_xticklabels(labels)
+        ax.set_ylabel(axis_label(metric, pre))
+        fig.legend(loc="outside right center", title="layer group")
+        fig.suptitle(title or f"{metrics.get(metric).label} by layer group")
     return fig
 
 
-def comparison_chart(rows, title: str | None = None) -> Figure:
-    """Network-level bars of time (ms) and energy side by side.
+def comparison_chart(rows, title: str | None = None, columns: Sequence[str] = ("time_ms",
+                                                                              "energy")):
+    """Network-level bars of ``columns`` (default time and energy) side by side.
 
-    ``rows``: a DataFrame (or records) with columns ``network``, ``time_ms``, ``energy`` and
-    optionally ``accelerator`` (one bar per accelerator within each network group)."""
+    ``rows``: a DataFrame (or records) with columns ``network``, the metrics and optionally
+    ``accelerator`` (one bar per accelerator within each network group)."""
     import pandas as pd
+    from matplotlib.patches import Patch
 
     df = pd.DataFrame(rows)
     if "accelerator" not in df:
@@ -320,42 +465,45 @@ def comparison_chart(rows, title: str | None = None) -> Figure:
     nets = list(dict.fromkeys(df["network"]))
     accs = list(dict.fromkeys(df["accelerator"]))
     width = 0.8 / len(accs)
-    with _style():
-        fig = Figure(figsize=(max(8.0, 1.1 * len(nets) + 4), 5.6))
-        axes = fig.subplots(1, 2)
-        ediv, esc = _scale(float(df["energy"].max()))
-        for ax, col, ylabel, div in ((axes[0], "time_ms", "inference time [ms]", 1.0),
-                                     (axes[1], "energy",
-                                      _unit("energy, MAC-normalised units", esc), ediv)):
+    fs = None
+    with style.rc():
+        fig = style.figure(3.4 if style.current().name == "paper" else 4.8)
+        fig.set_layout_engine("constrained")
+        axes = fig.subplots(1, len(columns), squeeze=False)[0]
+        fs = style.current().rc.get("legend.fontsize", 8) * 0.8
+        for ax, col in zip(axes, columns):
+            div, pre = _scale(float(df[col].max())) if col != "time_ms" else (1.0, "")
             for j, acc in enumerate(accs):
                 sub = df[df["accelerator"] == acc].set_index("network")
                 vals = [float(sub[col].get(nw, float("nan"))) / div for nw in nets]
                 xs = [i + (j - (len(accs) - 1) / 2) * width for i in range(len(nets))]
                 bars = ax.bar(xs, vals, width=width * 0.95, color=SERIES[(j + 1) % len(SERIES)],
-                              hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0,
-                              label=acc or None)
-                ax.bar_label(bars, fmt="%.3g", fontsize=6, padding=1)
+                              hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0)
+                ax.bar_label(bars, fmt="%.3g", fontsize=fs, padding=2, rotation=90)
             ax.set_xticks(range(len(nets)))
-            ax.set_xticklabels(nets, rotation=35, ha="right", fontsize=7.5)
-            ax.set_ylabel(ylabel)
-            if len(accs) > 1 or accs[0]:
-                ax.legend(framealpha=0.9)
-        axes[0].set_title("time per inference (batch 1)")
-        axes[1].set_title("energy per inference")
+            ax.set_xticklabels(nets, rotation=35, ha="right")
+            ax.set_ylabel(axis_label(col, pre))
+            ax.set_title(f"{metrics.get(col).label} per inference")
+            ax.margins(y=0.12)
+        if len(accs) > 1 or accs[0]:
+            handles = [(Patch(facecolor=SERIES[(j + 1) % len(SERIES)],
+                              hatch="" if j % 2 == 0 else "//", edgecolor="white", lw=0), acc)
+                       for j, acc in enumerate(accs)]
+            _legend_above(fig, *zip(*handles))
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
     return fig
 
 
 # -- one call per use ------------------------------------------------------------------------
 
-def run_charts(result, out_dir: str | os.PathLike, formats: Iterable[str] = FORMATS
-               ) -> list[Path]:
-    """The per-layer charts of one run (``sqnxt-sim run … --plot DIR``)."""
-    stem = f"{slug(result.network)}__{slug(result.accelerator.name)}"
+def run_charts(result, out_dir: str | os.PathLike, formats: Iterable[str] | None = None,
+               stem: str | None = None) -> list[Path]:
+    """The per-layer charts of one run (``sqnxt-sim run … --plot DIR``), named
+    ``<network>__<stem>__cycles`` (``stem``: the accelerator's file stem; default its name)."""
+    base = f"{slug(result.network)}__{slug(stem or result.accelerator.name)}"
     out = Path(out_dir)
     paths = []
-    paths += save(cycles_chart(result), out / f"{stem}__cycles", formats)
-    paths += save(energy_chart(result), out / f"{stem}__energy", formats)
+    paths += save(cycles_chart(result), out / f"{base}__cycles", formats)
+    paths += save(energy_chart(result), out / f"{base}__energy", formats)
     return paths

@@ -158,14 +158,15 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
         left=("variant", "network")))
     short = {lab: r for (lab, _), r in zip(VARIANTS, var.values())}
     figs["variants_cycles"] = lambda: charts.variants_chart(
-        var, title=f"1.0-SqNxt-23 v1–v5 on {acc.name}: cycles per layer")
+        var, title=f"1.0-SqNxt-23 v1–v5 on {acc.name}: cycles per layer group")
     figs["variants_groups_cycles"] = lambda: charts.groups_chart(
         short, "cycles", title=f"v1–v5 on {acc.name}: cycles by layer group")
     figs["variants_groups_energy"] = lambda: charts.groups_chart(
         short, "energy", title=f"v1–v5 on {acc.name}: energy by layer group")
     md.append(_figure("variants_cycles", "cycles per layer of v1 to v5",
-                      "Cycles per layer of the five variants, layer index on x (all have 135 "
-                      "compute layers; v2–v5 start with the 5×5 stem). Log scale."))
+                      "Cycles per layer group of the five variants, one bar per variant in each "
+                      "group (all have 135 compute layers; v2–v5 start with the 5×5 stem, v3–v5 "
+                      "move blocks from stage 1 to later stages)."))
     md.append(_figure("variants_groups_cycles", "cycles by layer group, v1 to v5",
                       "Cycles by layer group: the stem, pooling, the four stages and the head; "
                       "v3–v5 move blocks from stage 1 to later stages."))
@@ -176,10 +177,11 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
         for kind, fn in (("cycles", charts.cycles_chart), ("energy", charts.energy_chart)):
             name = f"{stem}_{kind}"
             figs[name] = (lambda fn=fn, r=r: fn(r))
-            cap = ("Compute and DRAM-stall cycles per layer, PE utilisation on the right axis"
-                   if kind == "cycles" else
+            cap = ("Compute and DRAM-stall cycles per layer, each bar coloured by the "
+                   "dataflow the layer ran, PE utilisation on the right axis; fused adds "
+                   "(0 cycles) left out" if kind == "cycles" else
                    "Energy per layer by level: MAC, register file, inter-PE array, global "
-                   "buffer, DRAM")
+                   "buffer, DRAM; the band under each bar is the layer's dataflow")
             md.append(_figure(name, f"{r.network} {kind} per layer", f"{r.network} ({lab}): "
                               f"{cap}."))
 
@@ -206,7 +208,8 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
     for stem in DATAFLOW_STUDY:
         md.append(_figure(f"dataflow_{stem}", f"{study.network(stem).name} OS vs WS vs hybrid",
                           f"{study.network(stem).name}: cycles per layer under OS (circles), WS "
-                          "(squares) and hybrid (bars). Log scale."))
+                          "(squares) and hybrid (bars, coloured by the dataflow hybrid chose). "
+                          "Log scale."))
 
     # (c) network comparison ------------------------------------------------------------------
     md.append("## 3. Network comparison\n")
@@ -253,11 +256,13 @@ def build(study: Study, small_accel: str = SMALL_ACCEL) -> Report:
 
 def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, *,
              accel: str = DEFAULT_ACCEL, figures: bool = True,
-             formats: Sequence[str] = ("png", "svg")) -> tuple[Report, list[Path]]:
+             formats: Sequence[str] | None = None) -> tuple[Report, list[Path]]:
     """Write README.md, results.csv and figures/ under ``out_dir``; return what was written.
-    Figures from earlier runs that the report no longer makes are removed."""
-    from . import charts
+    ``formats``: the figure files (default: the current figure style's, PNG and SVG).
+    Figures of those formats from earlier runs that the report no longer makes are removed."""
+    from . import charts, style
 
+    formats = tuple(formats) if formats is not None else style.current().formats
     study = Study(find_root(root) if root is None else root, accel)
     rep = build(study)
     from .outputs import ensure_dir, write_text
@@ -273,6 +278,6 @@ def generate(out_dir: str | os.PathLike, root: str | os.PathLike | None = None, 
             written += charts.save(make(), fig_dir / name, formats)
         keep = {p.resolve() for p in written}
         for p in sorted(fig_dir.glob("*")):
-            if p.suffix in (".png", ".svg") and p.resolve() not in keep:
+            if p.suffix[1:] in formats and p.resolve() not in keep:
                 p.unlink()
     return rep, written

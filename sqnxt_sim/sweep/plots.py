@@ -6,22 +6,23 @@ CSV always gives byte-identical PNG and SVG files.
 
 from __future__ import annotations
 
+import operator
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import metrics
 from ..errors import SweepError
-from ..report import charts
+from ..report import charts, style
 
 FRONT = "#D55E00"
 CLOUD = "#9a9a9a"
 MAX_LABELS = 18
-UNITS = {"time_ms": "time (ms)", "energy": "energy (MAC-normalised units)",
-         "cycles": "cycles", "utilization": "PE utilisation", "energy_pj": "energy (pJ)",
-         "dram_read_bytes": "DRAM bytes read", "dram_write_bytes": "DRAM bytes written"}
+WHERE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
 
 
 def read_results(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
@@ -54,8 +55,12 @@ def _check_metric(df: pd.DataFrame, name: str, what: str, path) -> None:
                          field=what)
 
 
-def pareto_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Points not dominated in (x, y), both minimised; of equal points the first is kept."""
+def pareto_mask(x: np.ndarray, y: np.ndarray, x_better: str = "lower",
+                y_better: str = "lower") -> np.ndarray:
+    """Points not dominated in (x, y), each axis minimised (``"lower"``) or maximised
+    (``"higher"``; ``""`` counts as lower); of equal points the first is kept."""
+    x = np.asarray(x, dtype=float) * (-1.0 if x_better == "higher" else 1.0)
+    y = np.asarray(y, dtype=float) * (-1.0 if y_better == "higher" else 1.0)
     order = np.lexsort((np.arange(len(x)), y, x))
     keep = np.zeros(len(x), dtype=bool)
     best = np.inf
@@ -64,6 +69,32 @@ def pareto_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             keep[i] = True
             best = y[i]
     return keep
+
+
+_OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+        "<": operator.lt, ">": operator.gt}
+
+
+def apply_where(df: pd.DataFrame, conditions: Sequence[str], path=None) -> pd.DataFrame:
+    """The rows meeting every condition ``COLUMN OP NUMBER`` (OP one of <= < >= > == !=),
+    e.g. ``area_mm2<=2.0``; a malformed condition or an unknown or non-numeric column is an
+    error naming the ``--where`` option."""
+    where = os.fspath(path) if path is not None else None
+    for cond in conditions:
+        m = WHERE.match(cond)
+        if not m:
+            raise SweepError(f"--where: expected COLUMN OP NUMBER with OP one of "
+                             f"<=, <, >=, >, ==, != (e.g. area_mm2<=2.0), got {cond!r}",
+                             file=where, field="--where")
+        col, op, value = m.groups()
+        _check_metric(df, col, "--where", path)
+        try:
+            v = float(value)
+        except ValueError:
+            raise SweepError(f"--where: {value!r} in {cond!r} is not a number", file=where,
+                             field="--where") from None
+        df = df[_OPS[op](df[col].astype(float), v)]
+    return df
 
 
 def _short(key: str) -> str:
@@ -89,38 +120,78 @@ def _varying(df: pd.DataFrame, axes: Sequence[str]) -> list[str]:
     return [a for a in axes if df[a].nunique(dropna=False) > 1]
 
 
+def _direction(key: str) -> str:
+    return "higher" if metrics.better(key) == "higher" else "lower"
+
+
+def place_labels(ax, points, texts, obstacles=()) -> list:
+    """Annotate ``points`` (data coordinates) with ``texts`` so that no two labels overlap and
+    none leaves the axes: each label takes the first of eight positions around its point that
+    is free; a label with no free position is left out.  Returns the annotations drawn."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [b for b in obstacles]
+    fs = style.current().rc.get("legend.fontsize", 8) * 0.85
+    offsets = ((5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
+               (-5, -4, "right", "top"), (0, 7, "center", "bottom"), (0, -7, "center", "top"),
+               (9, 0, "left", "center"), (-9, 0, "right", "center"))
+    drawn = []
+    for (px, py), text in zip(points, texts):
+        for dx, dy, ha, va in offsets:
+            ann = ax.annotate(text, (px, py), xytext=(dx, dy), textcoords="offset points",
+                              ha=ha, va=va, fontsize=fs, color="#333333", zorder=5)
+            bb = ann.get_window_extent(renderer)
+            inside = (bb.x0 >= frame.x0 and bb.x1 <= frame.x1 and bb.y0 >= frame.y0
+                      and bb.y1 <= frame.y1)
+            if inside and not any(bb.overlaps(t) for t in taken):
+                taken.append(bb)
+                drawn.append(ann)
+                break
+            ann.remove()
+    return drawn
+
+
 def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: str,
                   label: Sequence[str] | None = None):
-    from matplotlib.figure import Figure
+    """The x-vs-y scatter of a sweep's design points with its Pareto front; each axis is
+    minimised or maximised as ``metrics.better`` says (utilisation is higher-is-better)."""
+    from matplotlib.transforms import Bbox
 
+    bx, by = _direction(x), _direction(y)
     xs = df[x].to_numpy(dtype=float)
     ys = df[y].to_numpy(dtype=float)
-    mask = pareto_mask(xs, ys)
-    front = df[mask].sort_values([x, y], kind="stable")
+    mask = pareto_mask(xs, ys, bx, by)
+    dx, px = charts._scale(float(np.nanmax(np.abs(xs))) if len(xs) else 0.0)
+    dy, py = charts._scale(float(np.nanmax(np.abs(ys))) if len(ys) else 0.0)
+    xs, ys = xs / dx, ys / dy
+    front = df[mask].assign(_x=xs[mask], _y=ys[mask]).sort_values(["_x", "_y"], kind="stable")
     keys = list(label) if label else _varying(df, axes)
-    with charts._style():
-        fig = Figure(figsize=(7.5, 5.2))
+    with style.rc():
+        fig = style.figure(3.6 if style.current().name == "paper" else 5.0,
+                           width=min(style.current().width, 8.0))
         ax = fig.add_subplot()
         ax.grid(True, axis="both")
         ax.scatter(xs[~mask], ys[~mask], s=12, color=CLOUD, alpha=0.6, linewidths=0,
                    label=f"design points ({(~mask).sum()})", zorder=2)
-        ax.step(front[x], front[y], where="post", color=FRONT, lw=1.2, zorder=3)
-        ax.scatter(front[x], front[y], s=28, color=FRONT, edgecolors="black", linewidths=0.5,
-                   label=f"Pareto front ({len(front)})", zorder=4)
+        ax.step(front["_x"], front["_y"], where="post", color=FRONT, lw=1.2, zorder=3)
+        ax.scatter(front["_x"], front["_y"], s=28, color=FRONT, edgecolors="black",
+                   linewidths=0.5, label=f"Pareto front ({len(front)})", zorder=4)
+        ax.set_xlabel(f"{charts.axis_label(x, px)} — {bx} is better")
+        ax.set_ylabel(f"{charts.axis_label(y, py)} — {by} is better")
+        ax.set_title(title)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.margins(x=0.12, y=0.1)
+        fig.subplots_adjust(left=0.12, right=0.72, bottom=0.12, top=0.9)
+        fig.canvas.draw()
         n = len(front)
         step = max(1, -(-n // MAX_LABELS))
-        for i, (_, row) in enumerate(front.iterrows()):
-            if i % step and i != n - 1:
-                continue
-            ax.annotate(_label(row, keys), (row[x], row[y]),
-                        xytext=(5, 4) if (i // step) % 2 == 0 else (-5, -10),
-                        ha="left" if (i // step) % 2 == 0 else "right",
-                        textcoords="offset points", fontsize=6.5, color="#333333", zorder=5)
-        ax.set_xlabel(UNITS.get(x, x) + " — lower is better")
-        ax.set_ylabel(UNITS.get(y, y) + " — lower is better")
-        ax.set_title(title)
-        ax.legend(loc="upper right", frameon=False)
-        ax.margins(x=0.08, y=0.08)
+        rows = [row for i, (_, row) in enumerate(front.iterrows()) if i % step == 0 or i == n - 1]
+        to_px = ax.transData.transform
+        marks = [Bbox.from_extents(*(to_px((r["_x"], r["_y"])) - 4),
+                                   *(to_px((r["_x"], r["_y"])) + 4)) for r in rows]
+        place_labels(ax, [(r["_x"], r["_y"]) for r in rows], [_label(r, keys) for r in rows],
+                     marks)
     return fig
 
 
@@ -144,9 +215,8 @@ def heatmap_figure(df: pd.DataFrame, axes: Sequence[str], metric: str, a: str, b
     """``metric`` over axes ``a`` (rows) × ``b`` (columns); other axes: their best (min) value,
     or max for utilisation.  ``ratio``: the values are relative to a baseline (1 = equal)."""
     from matplotlib.colors import TwoSlopeNorm
-    from matplotlib.figure import Figure
 
-    higher_better = metric == "utilization"
+    higher_better = metrics.better(metric) == "higher"
     # axes that still vary within a cell (a zipped partner of a or b does not)
     others = [k for k in _varying(df, axes) if k not in (a, b)
               and df.groupby([a, b], sort=False)[k].nunique().max() > 1]
@@ -155,8 +225,9 @@ def heatmap_figure(df: pd.DataFrame, axes: Sequence[str], metric: str, a: str, b
     grid = np.full((len(ra), len(rb)), np.nan)
     for (va, vb), v in agg.items():
         grid[ra.index(va), rb.index(vb)] = v
-    with charts._style():
-        fig = Figure(figsize=(1.6 + 0.9 * max(4, len(rb)), 1.4 + 0.5 * max(4, len(ra))))
+    with style.rc():
+        fig = style.figure(1.4 + 0.5 * max(4, len(ra)),
+                           width=min(style.current().width, 1.6 + 0.9 * max(4, len(rb))))
         ax = fig.add_subplot()
         ax.grid(False)
         finite = grid[np.isfinite(grid)]
@@ -169,8 +240,8 @@ def heatmap_figure(df: pd.DataFrame, axes: Sequence[str], metric: str, a: str, b
                            aspect="auto", origin="lower")
         ax.set_xticks(range(len(rb)), [str(v) for v in rb])
         ax.set_yticks(range(len(ra)), [str(v) for v in ra])
-        ax.set_xlabel(b)
-        ax.set_ylabel(a)
+        ax.set_xlabel(metrics.label(b))
+        ax.set_ylabel(metrics.label(a))
         lo, hi = (finite.min(), finite.max()) if finite.size else (0, 0)
         for i in range(len(ra)):
             for j in range(len(rb)):
@@ -184,10 +255,12 @@ def heatmap_figure(df: pd.DataFrame, axes: Sequence[str], metric: str, a: str, b
                     mid = (lo + hi) / 2
                     dark = (v > mid) if not higher_better else (v < mid)
                     text = _compact(v)
-                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                ax.text(j, i, text, ha="center", va="center",
+                        fontsize=style.current().rc.get("legend.fontsize", 8) * 0.9,
                         color="white" if dark else "black")
         cb = fig.colorbar(im, ax=ax)
-        cb.set_label(f"{metric} relative to baseline" if ratio else UNITS.get(metric, metric))
+        cb.set_label(f"{metrics.get(metric).label} relative to the baseline" if ratio else
+                     metrics.label(metric))
         sub = (f" (best over {', '.join(others)})" if others else "")
         ax.set_title(title + sub, fontsize=9)
     return fig
@@ -197,12 +270,18 @@ def plot_sweep(results: str | os.PathLike, out_dir: str | os.PathLike, *, x: str
                y: str = "energy", heatmap: str | None = None,
                axes: Sequence[str] | None = None, networks: Sequence[str] | None = None,
                label: Sequence[str] | None = None, baseline: str | None = None,
-               pareto: bool = True) -> list[Path]:
+               pareto: bool = True, where: Sequence[str] = ()) -> list[Path]:
     """Pareto figure per network (and a heatmap per network); the paths written.
 
     ``baseline``: heatmaps show each network's metric divided by this network's at the same
-    design point (e.g. v2's time over v1's)."""
+    design point (e.g. v2's time over v1's).  ``where``: conditions such as ``area_mm2<=2.0``
+    that every plotted point must meet (``apply_where``).  Files are written in the current
+    figure style's formats (``report.style``)."""
     df, sweep_axes = read_results(results)
+    df = apply_where(df, where, results)
+    if df.empty:
+        raise SweepError(f"--where: no design point meets {' and '.join(where)}",
+                         file=os.fspath(results), field="--where")
     for m, what in ((x, "--x"), (y, "--y")):
         _check_metric(df, m, what, results)
     if heatmap:
@@ -245,7 +324,10 @@ def plot_sweep(results: str | os.PathLike, out_dir: str | os.PathLike, *, x: str
         if sub.empty:
             continue
         if pareto:
-            fig = pareto_figure(sub, sweep_axes, x, y, f"{name}: {y} vs {x}", label)
+            title = f"{name}: {metrics.get(y).label} vs {metrics.get(x).label.lower()}"
+            if where:
+                title += f" ({', '.join(w.replace(' ', '') for w in where)})"
+            fig = pareto_figure(sub, sweep_axes, x, y, title, label)
             written += charts.save(fig, out_dir / f"pareto_{charts.slug(name)}")
         if heatmap and baseline is not None:
             if name == baseline:
@@ -255,12 +337,13 @@ def plot_sweep(results: str | os.PathLike, out_dir: str | os.PathLike, *, x: str
                 rel["point"]).to_numpy(dtype=float)
             rel = rel[np.isfinite(rel[heatmap])]
             fig = heatmap_figure(rel, sweep_axes, heatmap, axes[0], axes[1],
-                                 f"{name}: {heatmap} / {baseline}'s", ratio=True)
+                                 f"{name}: {metrics.get(heatmap).label} ÷ {baseline}'s",
+                                 ratio=True)
             written += charts.save(fig, out_dir / f"heatmap_{charts.slug(heatmap)}_"
                                    f"{charts.slug(name)}_vs_{charts.slug(baseline)}")
         elif heatmap:
             fig = heatmap_figure(sub, sweep_axes, heatmap, axes[0], axes[1],
-                                 f"{name}: {heatmap}")
+                                 f"{name}: {metrics.get(heatmap).label}")
             written += charts.save(fig, out_dir / f"heatmap_{charts.slug(heatmap)}_"
                                    f"{charts.slug(name)}")
     return written
