@@ -30,6 +30,8 @@ done
   >/dev/null
 "$sim" plot-sweep $out/area_budget.csv -o $f/area_budget/energy_area --x area_mm2 --y energy \
   >/dev/null
+"$sim" plot-sweep $out/area_budget.csv -o $f/area_budget/within_2mm2 --where 'area_mm2<=2.0' \
+  >/dev/null
 "$sim" plot-sweep $out/area_budget.csv -o $f/area_budget --no-pareto --heatmap perf_per_area \
   --axes pe_array.rows global_buffer.kb >/dev/null
 # the area study's tables in README.md, read from its CSV

@@ -173,7 +173,7 @@ def pareto_figure(df: pd.DataFrame, axes: Sequence[str], x: str, y: str, title: 
         ax = fig.add_subplot()
         ax.grid(True, axis="both")
         ax.scatter(xs[~mask], ys[~mask], s=12, color=CLOUD, alpha=0.6, linewidths=0,
-                   label=f"design points ({(~mask).sum()})", zorder=2)
+                   label=f"other design points ({(~mask).sum()})", zorder=2)
         ax.step(front["_x"], front["_y"], where="post", color=FRONT, lw=1.2, zorder=3)
         ax.scatter(front["_x"], front["_y"], s=28, color=FRONT, edgecolors="black",
                    linewidths=0.5, label=f"Pareto front ({len(front)})", zorder=4)
