@@ -26,8 +26,9 @@ COMPARE_COLUMNS = ("network", *CONTRACT, *RATIOS)   # one accelerator, one dataf
 
 def metric_columns(summary: Mapping) -> list[str]:
     """The summary metrics of a cross-table row: SPEC §3's six, then any other headline total
-    the summary carries (``energy_pj`` with a picojoule table, fields added later), never the
-    per-level breakdowns or the layer counts."""
+    the summary carries (``energy_pj`` with a picojoule table, ``area_mm2`` when the
+    accelerators differ, fields added later), never the per-level breakdowns, the derived
+    ``edp``/``perf_per_area``/``energy_static`` or the layer counts."""
     extra = [k for k in summary if k not in CONTRACT and k not in _DETAIL
              and not k.startswith("layers_")]
     return [*CONTRACT, *extra]
@@ -173,6 +174,8 @@ class Comparison:
         cols = metric_columns(self.runs[0].result.summary)
         for r in self.runs[1:]:
             cols += [k for k in metric_columns(r.result.summary) if k not in cols]
+        if "accelerator" not in self.varying:     # one design: its area is the same everywhere
+            cols = [k for k in cols if k != "area_mm2"]
         rows = []
         for r, b in zip(self.runs, self.base_index):
             ident = {d: getattr(r, d) for d in self.identity}
