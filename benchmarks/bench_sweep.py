@@ -96,8 +96,8 @@ def profile(spec: Path, out: Path, n: int) -> None:
     from sqnxt_sim.sweep import run as run_mod
     orig = run_mod.tasks_for
 
-    def first_n(payload, done=None):
-        return itertools.islice(orig(payload, done), n)
+    def first_n(payload, done=None, indices=None):
+        return itertools.islice(orig(payload, done, indices), n)
 
     run_mod.tasks_for = first_n
     prof = cProfile.Profile()

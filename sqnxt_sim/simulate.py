@@ -44,14 +44,13 @@ def fusions(network: Network) -> dict[str, str]:
     """Element-wise adds fused into the convolution that produces one of their operands
     (docs/model.md §6.4): the producer must be a conv/FC whose only consumer is the add; of
     several, the one computed last, so the other operands already exist.  add → producer."""
-    g = network.graph
     out: dict[str, str] = {}
     order = {n.name: i for i, n in enumerate(network)}
     for node in network:
         if not isinstance(node.layer, Add):
             continue
         producers = [p for p in node.inputs
-                     if isinstance(network[p].layer, (Conv, FC)) and g.out_degree(p) == 1]
+                     if isinstance(network[p].layer, (Conv, FC)) and network.consumers(p) == 1]
         if producers:
             out[node.name] = max(producers, key=order.__getitem__)
     return out
