@@ -124,9 +124,37 @@ def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpe
 
 
 _PERMS = tuple(permutations(LOOPS))
-_PERM_IDX = np.array([[LOOPS.index(lp) for lp in perm] for perm in _PERMS])
-_REL_BY_POS = {op: np.array([[lp in rel for lp in perm] for perm in _PERMS])
-               for op, rel in RELEVANT.items()}
+
+
+def _refetch_tables() -> dict[str, np.ndarray]:
+    """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
+    tiled loops: ``table[X][order, mask]`` is true when loop X does not index the operand and
+    comes before (outside) a tiled loop that does — then X's trip count multiplies it (a loop
+    with one trip multiplies by one, so X itself need not be tiled).  ``mask`` has bit i set
+    when LOOPS[i] is tiled.  Equivalent to reading each order's positions candidate by
+    candidate, with 16 cases instead of a per-candidate walk."""
+    out = {}
+    for op, rel in RELEVANT.items():
+        for x in LOOPS:
+            if x in rel:
+                continue
+            t = np.zeros((len(_PERMS), 16), dtype=bool)
+            for o, perm in enumerate(_PERMS):
+                after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
+                for m in range(16):
+                    t[o, m] = bool(m & after)
+            out[f"{op}.{x}"] = t
+    return out
+
+
+_REFETCH = _refetch_tables()
+_BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
+
+
+@lru_cache(maxsize=1024)
+def _grid(n_g: int, n_k: int, n_c: int, n_p: int) -> tuple[np.ndarray, ...]:
+    """Index arrays of every (G, K, C, P) size choice, G outermost (as a meshgrid "ij")."""
+    return tuple(a.ravel() for a in np.indices((n_g, n_k, n_c, n_p)))
 
 
 @dataclass(frozen=True)
@@ -148,54 +176,54 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, 
     refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
     tile, gets what its outputs need whatever the tiling."""
     cap = buffer.words
-    g_s = _sizes(w.G, 1)
-    k_s = _sizes(w.K, gran.K, True)
-    c_s = _sizes(w.C, gran.C, True)
-    p_s = _sizes(w.P, gran.P, True)
-    q_s = _sizes(w.Q, gran.Q, True)
+    g_s, k_s, c_s, p_s, q_s = (np.array(v, dtype=np.int64) for v in (
+        _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
+        _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
     eltwise = w.kind is Kind.ELTWISE
     if not w.has_weights:        # every width is a candidate (see candidates())
-        G, K, C, P, Q = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, q_s, indexing="ij"))
+        gi, ki, ci, pi, qi = (a.ravel() for a in np.indices(
+            (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
+        G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
         rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
         cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
         ws = G * P * Q * (w.operands + 1) if eltwise else G * C * rows_in * cols_in + G * K * P * Q
-        Q = np.where(2 * ws <= cap, Q, 0)
-        q_s = ()
+        keep = 2 * ws <= cap
     else:
-        G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
-        Q = np.zeros_like(G)
+        gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
+        G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
+        qi = np.full(len(G), -1)
         rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
-    for q in q_s:                                   # widest fitting Q per (G, K, C, P)
-        cols_in = rows_needed(q, w.stride_w, w.S, w.W)
-        ws = (G * C * rows_in * cols_in + G * K * C * w.R * w.S
-              + G * K * P * q * (1 + w.residual))
-        Q = np.where(2 * ws <= cap, q, Q)
-    keep = Q > 0
+        fixed = G * C * rows_in
+        weights = G * K * C * w.R * w.S
+        outs_per_col = G * K * P * (1 + w.residual)
+        for j, q in enumerate(q_s.tolist()):             # widest fitting Q per (G, K, C, P)
+            ws = fixed * rows_needed(q, w.stride_w, w.S, w.W) + weights + outs_per_col * q
+            qi = np.where(2 * ws <= cap, j, qi)
+        keep = qi >= 0
     if not keep.any():
         return None
-    G, K, C, P, Q = G[keep], K[keep], C[keep], P[keep], Q[keep]
+    if not keep.all():
+        gi, ki, ci, pi, qi = gi[keep], ki[keep], ci[keep], pi[keep], qi[keep]
+    G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
     trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
     outs = w.ofmap_elems
     if eltwise:
         base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
     else:
-        rows_tot = {p: footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-                    for p in set(P.tolist())}
-        cols_tot = {q: footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-                    for q in set(Q.tolist())}
-        base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
-                  * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))
-    # factor(X) for every order at once: arrays of shape (orders, 4 loop positions, candidates)
-    T = np.stack([trips[lp] for lp in LOOPS])[_PERM_IDX]            # trip of loop at position
-    tiled = T > 1
-    pos = np.arange(len(LOOPS))[None, :, None]
-    factors = {}
-    for op, rel in _REL_BY_POS.items():
-        relp = rel[:, :, None]                                      # (orders, positions, 1)
-        inner = np.where(relp & tiled, pos, -1).max(axis=1, keepdims=True)
-        factors[op] = np.where(~relp & (pos < inner), T, 1).prod(axis=1)
-    traffic = (base_i * factors["ifmap"] + w.residual * outs + w.weight_elems * factors["weight"]
-               + outs * (2 * factors["ofmap"] - 1)).astype(np.float64)
+        rows_tot = np.array([footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+                             for p in p_s.tolist()], dtype=np.int64)
+        cols_tot = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+                             for q in q_s.tolist()], dtype=np.int64)
+        base_i = w.G * w.C * rows_tot[pi] * cols_tot[qi]
+    # the traffic of every loop order at once, shape (orders, candidates): each operand's
+    # base traffic times the trips of the loops that refetch it in that order
+    mask = sum(np.where(trips[lp] > 1, bit, 0) for lp, bit in _BIT.items())
+    ref = {k: t[:, mask] for k, t in _REFETCH.items()}
+    f_ifmap = np.where(ref["ifmap.K"], trips["K"], 1)
+    f_weight = np.where(ref["weight.P"], trips["P"], 1) * np.where(ref["weight.Q"], trips["Q"], 1)
+    f_ofmap = np.where(ref["ofmap.C"], trips["C"], 1)
+    traffic = (base_i * f_ifmap + w.residual * outs + w.weight_elems * f_weight
+               + outs * (2 * f_ofmap - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
     lower = tmpl.compute_bound(w, array, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
