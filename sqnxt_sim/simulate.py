@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
+from functools import lru_cache
 
 from . import __version__
 from .dataflow.base import Counts
@@ -38,6 +39,7 @@ def clear_caches() -> None:
         for fn in list(vars(module).values()):
             if callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
+    _node_fields.cache_clear()
 
 
 def fusions(network: Network) -> dict[str, str]:
@@ -126,10 +128,22 @@ def check_batch(batch) -> None:
                            field="batch")
 
 
+_DRAM_FIELDS = tuple((f"dram_{op.value}_bytes", op)
+                     for op in (Operand.IFMAP, Operand.WEIGHT, Operand.PSUM))
+
+
+@lru_cache(maxsize=65536)
+def _node_fields(node) -> tuple[int, int, str, str]:
+    """What a row takes from its node alone (a sweep builds the same node's row per point)."""
+    return (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
+            str(node.out_shape))
+
+
 def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:
     """The one place a result row is built (docs/output.md): energy by level from the counts,
     normalised to MAC units when the table is in picojoules."""
     e = acc.energy
+    macs, params, in_shape, out_shape = _node_fields(node)
     parts = energy_parts(cost.counts, e)
     total = sum(parts.values())
     norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
@@ -137,18 +151,17 @@ def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerR
     mapped = cost.dataflow not in ("fused", "skipped")
     return LayerResult(
         name=node.name, type=node.type, dataflow=cost.dataflow,
-        macs=node.macs * batch if cost.dataflow != "fused" else 0,
-        params=node.params if cost.dataflow != "fused" else 0,
+        macs=macs * batch if cost.dataflow != "fused" else 0,
+        params=params if cost.dataflow != "fused" else 0,
         cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,
         energy=total * norm, **{k: v * norm for k, v in parts.items()},
         dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
         ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
         sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
-        in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
+        in_shape=in_shape, out_shape=out_shape,
         tiling=cost.tiling, energy_pj=total if e.unit == "pJ" else None,
         sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
         sram_psum_reads=c.sram_psum_reads,
-        **{f"dram_{op.value}_bytes": cost.dram_operand_bytes.get(op, 0)
-           for op in (Operand.IFMAP, Operand.WEIGHT, Operand.PSUM)},
+        **{name: cost.dram_operand_bytes.get(op, 0) for name, op in _DRAM_FIELDS},
         **(cost.extras if mapped else {}))

@@ -28,6 +28,7 @@ from .model import (
     Tiling,
     _evaluate,
     array_cost,
+    array_key,
     evaluate,
     exposed_words,
     layer_time,
@@ -87,7 +88,7 @@ def _orders(w: Workload, g: int, k: int, c: int, p: int, q: int):
 def best_tiling(w: Workload, tmpl, acc: Accelerator) -> TiledCost:
     """The best tiling of ``w`` for template ``tmpl`` on ``acc`` (cached by the parts it reads:
     the template's key of the array, the buffer and the DRAM)."""
-    return _best(w, tmpl, tmpl.key(acc.array), acc.buffer, acc.dram)
+    return _best(w, tmpl, array_key(tmpl, acc.array), acc.buffer, acc.dram)
 
 
 def objective(tc: TiledCost, buffer: BufferSpec | None = None) -> tuple[int, int, int]:
@@ -166,7 +167,7 @@ class _Candidates:
     lower: np.ndarray        # lower bound on the array cycles, per candidate
 
 
-def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
+def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
                        ) -> _Candidates | None:
     """The candidates of ``candidates()`` with their DRAM traffic, all at once (numpy).
 
@@ -175,7 +176,6 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, 
     the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
     refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
     tile, gets what its outputs need whatever the tiling."""
-    cap = buffer.words
     g_s, k_s, c_s, p_s, q_s = (np.array(v, dtype=np.int64) for v in (
         _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
         _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
@@ -239,14 +239,14 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, 
 
 
 @lru_cache(maxsize=16384)
-def _front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
+def _front(w: Workload, tmpl, array: ArraySpec, cap: int, gran
            ) -> tuple[tuple[Tiling, int, float], ...]:
     """The candidates not beaten on both array cycles and DRAM words by another (one per
     distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
     latency and clock the best tiling under either objective is among them: the search for a
     new DRAM or clock setting evaluates these few.  Walked in order of traffic, a candidate
     whose cycle bound is no better than the least array cycles seen so far cannot join."""
-    cands = _vector_candidates(w, tmpl, array, buffer, gran)
+    cands = _vector_candidates(w, tmpl, array, cap, gran)
     if cands is None:
         return ()
     arr = array
@@ -255,8 +255,9 @@ def _front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
     # a tighter, per-candidate bound for those the vectorised one lets through (optional)
     channel_bound = getattr(tmpl, "channel_bound", None) if w.has_weights else None
     whole_g: dict = {}
-    for i in np.lexsort((cands.lower, cands.words)).tolist():
-        if cands.lower[i] >= least:
+    walk = np.lexsort((cands.lower, cands.words))
+    for i, bound in zip(walk.tolist(), cands.lower[walk].tolist()):
+        if bound >= least:
             continue
         t = cands.tilings(i)
         if channel_bound is not None and channel_bound(w, arr, t.G, t.K, t.C) >= least:
@@ -282,7 +283,7 @@ def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramS
     """``min(candidates, key=objective)`` without evaluating every candidate: the best member
     of the Pareto front of (array cycles, DRAM words), which is cached per array key and buffer
     and shared by every bandwidth, latency and clock."""
-    front = _front(w, tmpl, array, buffer, gran)
+    front = _front(w, tmpl, array, buffer.words, gran)
     if not front:
         return None
     # the time of each member by §6.3's formula (exactly what evaluate() computes), then the
