@@ -25,6 +25,11 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
+# the machine registry fills the accelerator schema's templates and dataflows (validation reads
+# it), so it is loaded with the package, whichever module is imported first
+from . import machines  # noqa: E402,F401
+
+
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:

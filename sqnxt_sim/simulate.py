@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
-from functools import lru_cache
 
 from . import __version__
 from .dataflow.base import Counts
@@ -39,7 +38,7 @@ def clear_caches() -> None:
         for fn in list(vars(module).values()):
             if callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
-    _node_fields.cache_clear()
+    _NODE_FIELDS.clear()
 
 
 def fusions(network: Network) -> dict[str, str]:
@@ -132,11 +131,22 @@ _DRAM_FIELDS = tuple((f"dram_{op.value}_bytes", op)
                      for op in (Operand.IFMAP, Operand.WEIGHT, Operand.PSUM))
 
 
-@lru_cache(maxsize=65536)
+# node id -> (node, its row fields): by identity, as hashing a node hashes its whole layer; the
+# entry holds the node, so the id cannot be reused while it is here
+_NODE_FIELDS: dict[int, tuple] = {}
+
+
 def _node_fields(node) -> tuple[int, int, str, str]:
     """What a row takes from its node alone (a sweep builds the same node's row per point)."""
-    return (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
-            str(node.out_shape))
+    hit = _NODE_FIELDS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_NODE_FIELDS) >= 65536:
+        _NODE_FIELDS.clear()
+    fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
+              str(node.out_shape))
+    _NODE_FIELDS[id(node)] = (node, fields)
+    return fields
 
 
 def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:

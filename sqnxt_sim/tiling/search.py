@@ -14,13 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations, product
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..dataflow.base import Granularity, footprint, rows_needed
 from ..errors import MappingError
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..workload import Kind, Workload
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where the search runs, not with the module: commands that never simulate
+# (show, --help) start without it
 from .model import (
     LOOPS,
     RELEVANT,
@@ -127,6 +132,7 @@ def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpe
 _PERMS = tuple(permutations(LOOPS))
 
 
+@lru_cache(maxsize=1)
 def _refetch_tables() -> dict[str, np.ndarray]:
     """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
     tiled loops: ``table[X][order, mask]`` is true when loop X does not index the operand and
@@ -134,6 +140,8 @@ def _refetch_tables() -> dict[str, np.ndarray]:
     with one trip multiplies by one, so X itself need not be tiled).  ``mask`` has bit i set
     when LOOPS[i] is tiled.  Equivalent to reading each order's positions candidate by
     candidate, with 16 cases instead of a per-candidate walk."""
+    import numpy as np
+
     out = {}
     for op, rel in RELEVANT.items():
         for x in LOOPS:
@@ -148,13 +156,14 @@ def _refetch_tables() -> dict[str, np.ndarray]:
     return out
 
 
-_REFETCH = _refetch_tables()
 _BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
 
 
 @lru_cache(maxsize=1024)
 def _grid(n_g: int, n_k: int, n_c: int, n_p: int) -> tuple[np.ndarray, ...]:
     """Index arrays of every (G, K, C, P) size choice, G outermost (as a meshgrid "ij")."""
+    import numpy as np
+
     return tuple(a.ravel() for a in np.indices((n_g, n_k, n_c, n_p)))
 
 
@@ -176,6 +185,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
     the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
     refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
     tile, gets what its outputs need whatever the tiling."""
+    import numpy as np
+
     g_s, k_s, c_s, p_s, q_s = (np.array(v, dtype=np.int64) for v in (
         _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
         _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
@@ -218,7 +229,7 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
     # the traffic of every loop order at once, shape (orders, candidates): each operand's
     # base traffic times the trips of the loops that refetch it in that order
     mask = sum(np.where(trips[lp] > 1, bit, 0) for lp, bit in _BIT.items())
-    ref = {k: t[:, mask] for k, t in _REFETCH.items()}
+    ref = {k: t[:, mask] for k, t in _refetch_tables().items()}
     f_ifmap = np.where(ref["ifmap.K"], trips["K"], 1)
     f_weight = np.where(ref["weight.P"], trips["P"], 1) * np.where(ref["weight.Q"], trips["Q"], 1)
     f_ofmap = np.where(ref["ofmap.C"], trips["C"], 1)
@@ -246,6 +257,8 @@ def _front(w: Workload, tmpl, array: ArraySpec, cap: int, gran
     latency and clock the best tiling under either objective is among them: the search for a
     new DRAM or clock setting evaluates these few.  Walked in order of traffic, a candidate
     whose cycle bound is no better than the least array cycles seen so far cannot join."""
+    import numpy as np
+
     cands = _vector_candidates(w, tmpl, array, cap, gran)
     if cands is None:
         return ()
