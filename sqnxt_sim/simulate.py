@@ -29,14 +29,14 @@ def map_layer(w: Workload, acc: Accelerator) -> LayerCost:
 
 def clear_caches() -> None:
     """Forget every memoised cost (for cold-start benchmarks and bounded memory): every
-    lru_cache in the model's modules."""
+    lru_cache (or memo with a ``cache_clear``) in the model's modules."""
     from . import machines
     from .dataflow import base, output_stationary, simd, systolic, weight_stationary
     from .tiling import model, search
     for module in (model, search, base, output_stationary, weight_stationary, simd, systolic,
                    machines):
         for fn in list(vars(module).values()):
-            if callable(getattr(fn, "cache_clear", None)):
+            if not isinstance(fn, type) and callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
     _NODE_FIELDS.clear()
 
@@ -106,16 +106,20 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
     check_batch(batch)
     rows = []
     fusing = accelerator.template == "squeezelerator"   # the systolic array adds nothing
+    mapped: dict[Workload, LayerCost] = {}
     for node, w, into in _plan(network):
         if into is not None and fusing:
             cost = LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
         else:
             w, repeats = batched(node, w if fusing else node.workload, batch)
-            try:
-                cost = map_layer(w, accelerator).times(repeats)
-            except MappingError as err:
-                err.message = f"layer {node.name!r}: {err.message}"
-                raise
+            cost = mapped.get(w)
+            if cost is None:     # each distinct workload mapped once per call
+                try:
+                    cost = mapped[w] = map_layer(w, accelerator)
+                except MappingError as err:
+                    err.message = f"layer {node.name!r}: {err.message}"
+                    raise
+            cost = cost.times(repeats)
         rows.append(layer_row(node, cost, accelerator, batch))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__, batch=batch)

@@ -176,29 +176,35 @@ class _Candidates:
     lower: np.ndarray        # lower bound on the array cycles, per candidate
 
 
-def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
-                       ) -> _Candidates | None:
-    """The candidates of ``candidates()`` with their DRAM traffic, all at once (numpy).
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    """The candidate tile sizes that fit one buffer: index arrays into the per-dimension size
+    lists, and ``key``, bytes that name the set (for one layer and granularity, equal keys mean
+    equal candidates — so buffers of different sizes that admit the same tilings share a
+    front, as every larger buffer does once the whole layer fits)."""
 
-    The best order of each tile-size choice is the one with least traffic: its compute does not
-    depend on the order and its time cannot grow with less traffic.  The array-cycle bound is
-    the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
-    refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
-    tile, gets what its outputs need whatever the tiling."""
+    sizes: tuple              # the G, K, C, P, Q size lists (arrays)
+    idx: tuple                # gi, ki, ci, pi, qi of each fitting candidate
+    key: bytes
+
+
+def _fit(w: Workload, gran, cap: int) -> _Fit | None:
+    """Which candidates of ``candidates()`` fit ``cap`` words twice over (numpy)."""
     import numpy as np
 
-    g_s, k_s, c_s, p_s, q_s = (np.array(v, dtype=np.int64) for v in (
+    g_s, k_s, c_s, p_s, q_s = sizes = tuple(np.array(v, dtype=np.int64) for v in (
         _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
         _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
-    eltwise = w.kind is Kind.ELTWISE
     if not w.has_weights:        # every width is a candidate (see candidates())
         gi, ki, ci, pi, qi = (a.ravel() for a in np.indices(
             (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
         G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
         rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
         cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
-        ws = G * P * Q * (w.operands + 1) if eltwise else G * C * rows_in * cols_in + G * K * P * Q
+        ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
+              else G * C * rows_in * cols_in + G * K * P * Q)
         keep = 2 * ws <= cap
+        key = np.packbits(keep).tobytes()
     else:
         gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
         G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
@@ -211,10 +217,28 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
             ws = fixed * rows_needed(q, w.stride_w, w.S, w.W) + weights + outs_per_col * q
             qi = np.where(2 * ws <= cap, j, qi)
         keep = qi >= 0
+        key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
     if not keep.any():
         return None
     if not keep.all():
         gi, ki, ci, pi, qi = gi[keep], ki[keep], ci[keep], pi[keep], qi[keep]
+    return _Fit(sizes, (gi, ki, ci, pi, qi), key)
+
+
+def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candidates:
+    """The candidates of ``candidates()`` that fit (``fit``), with their DRAM traffic, all at
+    once (numpy).
+
+    The best order of each tile-size choice is the one with least traffic: its compute does not
+    depend on the order and its time cannot grow with less traffic.  The array-cycle bound is
+    the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
+    refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
+    tile, gets what its outputs need whatever the tiling."""
+    import numpy as np
+
+    g_s, k_s, c_s, p_s, q_s = fit.sizes
+    gi, ki, ci, pi, qi = fit.idx
+    eltwise = w.kind is Kind.ELTWISE
     G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
     trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
     outs = w.ofmap_elems
@@ -249,9 +273,43 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, cap: int, gran
     return _Candidates(tiling, words, lower)
 
 
+class _Bounded(dict):
+    """A memo that forgets everything when full (``cache_clear`` like an lru_cache's, so
+    ``simulate.clear_caches`` finds it)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def put(self, key, value):
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[key] = value
+        return value
+
+    cache_clear = dict.clear
+
+
+_FRONTS = _Bounded(16384)    # (layer, template, array key, granularity, candidate set) -> front
+
+
 @lru_cache(maxsize=16384)
 def _front(w: Workload, tmpl, array: ArraySpec, cap: int, gran
            ) -> tuple[tuple[Tiling, int, float], ...]:
+    """The front of the candidates that fit ``cap`` words, shared by every buffer size that
+    admits the same candidates."""
+    fit = _fit(w, gran, cap)
+    if fit is None:
+        return ()
+    key = (w, tmpl, array, gran, fit.key)
+    front = _FRONTS.get(key)
+    if front is None:
+        front = _FRONTS.put(key, _front_of(w, tmpl, array, fit))
+    return front
+
+
+def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
+              ) -> tuple[tuple[Tiling, int, float], ...]:
     """The candidates not beaten on both array cycles and DRAM words by another (one per
     distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
     latency and clock the best tiling under either objective is among them: the search for a
@@ -259,9 +317,7 @@ def _front(w: Workload, tmpl, array: ArraySpec, cap: int, gran
     whose cycle bound is no better than the least array cycles seen so far cannot join."""
     import numpy as np
 
-    cands = _vector_candidates(w, tmpl, array, cap, gran)
-    if cands is None:
-        return ()
+    cands = _vector_candidates(w, tmpl, array, fit)
     arr = array
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
