@@ -39,6 +39,7 @@ def clear_caches() -> None:
             if not isinstance(fn, type) and callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
     _NODE_FIELDS.clear()
+    _COST_FIELDS.clear()
 
 
 def fusions(network: Network) -> dict[str, str]:
@@ -147,6 +148,7 @@ def _node_fields(node) -> tuple[int, int, str, str]:
         return hit[1]
     if len(_NODE_FIELDS) >= 65536:
         _NODE_FIELDS.clear()
+    _COST_FIELDS.clear()
     fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
               str(node.out_shape))
     _NODE_FIELDS[id(node)] = (node, fields)
@@ -156,26 +158,44 @@ def _node_fields(node) -> tuple[int, int, str, str]:
 def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:
     """The one place a result row is built (docs/output.md): energy by level from the counts,
     normalised to MAC units when the table is in picojoules."""
-    e = acc.energy
     macs, params, in_shape, out_shape = _node_fields(node)
+    fused = cost.dataflow == "fused"
+    return LayerResult(
+        name=node.name, type=node.type,
+        macs=macs * batch if not fused else 0, params=params if not fused else 0,
+        in_shape=in_shape, out_shape=out_shape, **_cost_fields(cost, acc))
+
+
+# cost id -> (cost, accelerator, its row fields): the layers of a network that share a workload
+# share one LayerCost, so a simulation works out each cost's fields once (held by identity, as
+# _NODE_FIELDS is)
+_COST_FIELDS: dict[int, tuple] = {}
+
+
+def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
+    hit = _COST_FIELDS.get(id(cost))
+    if hit is not None and hit[0] is cost and hit[1] is acc:
+        return hit[2]
+    if len(_COST_FIELDS) >= 4096:
+        _COST_FIELDS.clear()
+    e = acc.energy
     parts = energy_parts(cost.counts, e)
     total = sum(parts.values())
     norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
     c = cost.counts
     mapped = cost.dataflow not in ("fused", "skipped")
-    return LayerResult(
-        name=node.name, type=node.type, dataflow=cost.dataflow,
-        macs=macs * batch if cost.dataflow != "fused" else 0,
-        params=params if cost.dataflow != "fused" else 0,
+    fields = dict(
+        dataflow=cost.dataflow,
         cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,
         energy=total * norm, **{k: v * norm for k, v in parts.items()},
         dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
         ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
         sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
-        in_shape=in_shape, out_shape=out_shape,
         tiling=cost.tiling, energy_pj=total if e.unit == "pJ" else None,
         sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
         sram_psum_reads=c.sram_psum_reads,
         **{name: cost.dram_operand_bytes.get(op, 0) for name, op in _DRAM_FIELDS},
         **(cost.extras if mapped else {}))
+    _COST_FIELDS[id(cost)] = (cost, acc, fields)
+    return fields
