@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
+from functools import lru_cache
 
 from . import __version__
 from .dataflow.base import Counts
@@ -40,6 +41,7 @@ def clear_caches() -> None:
                 fn.cache_clear()
     _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
+    _fused.cache_clear()
 
 
 def fusions(network: Network) -> dict[str, str]:
@@ -110,7 +112,7 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
     mapped: dict[Workload, LayerCost] = {}
     for node, w, into in _plan(network):
         if into is not None and fusing:
-            cost = LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
+            cost = _fused(into)
         else:
             w, repeats = batched(node, w if fusing else node.workload, batch)
             cost = mapped.get(w)
@@ -124,6 +126,12 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
         rows.append(layer_row(node, cost, accelerator, batch))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__, batch=batch)
+
+
+@lru_cache(maxsize=4096)
+def _fused(into: str) -> LayerCost:
+    """The cost row of an add fused into ``into`` (one shared value per producer name)."""
+    return LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
 
 
 def check_batch(batch) -> None:
@@ -149,6 +157,7 @@ def _node_fields(node) -> tuple[int, int, str, str]:
     if len(_NODE_FIELDS) >= 65536:
         _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
+    _fused.cache_clear()
     fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
               str(node.out_shape))
     _NODE_FIELDS[id(node)] = (node, fields)
@@ -178,6 +187,7 @@ def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
         return hit[2]
     if len(_COST_FIELDS) >= 4096:
         _COST_FIELDS.clear()
+    _fused.cache_clear()
     e = acc.energy
     parts = energy_parts(cost.counts, e)
     total = sum(parts.values())

@@ -115,10 +115,15 @@ def exhaustive_best(w: Workload, tmpl, acc: Accelerator, gran=None) -> TiledCost
                key=lambda tc: objective(tc, acc.buffer), default=None)
 
 
+@lru_cache(maxsize=65536)
+def _granularity(w: Workload, tmpl, array: ArraySpec) -> Granularity:
+    return tmpl.granularity(w, array)
+
+
 @lru_cache(maxsize=16384)
 def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec
           ) -> TiledCost:
-    best = _search(w, tmpl, array, buffer, dram, tmpl.granularity(w, array))
+    best = _search(w, tmpl, array, buffer, dram, _granularity(w, tmpl, array))
     if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
         best = _search(w, tmpl, array, buffer, dram, Granularity())
     if best is None:
