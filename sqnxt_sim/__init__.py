@@ -8,36 +8,14 @@ The Python API is the same functions the command line uses::
     result.layers, result.summary
 """
 
-from __future__ import annotations
-
-import importlib
-
 __version__ = "0.1.0"
 
-# public name -> the module that defines it, imported on first use (PEP 562), so importing the
-# package (the command line does) costs nothing until a name is asked for
-_LAZY = {
-    "load_accelerator": "sqnxt_sim.hardware.accelerator",
-    "load_network": "sqnxt_sim.network.yaml_io",
-    "simulate": "sqnxt_sim.simulate",
-}
+# Bound eagerly, not through a PEP 562 __getattr__: ``simulate`` is also a submodule's name, and
+# importing the submodule rebinds the package attribute to the module, which a lazy hook would
+# then never replace.  Cheap: networkx, numpy and pandas are imported where first used.  (The
+# package import also loads the machine registry, which accelerator validation reads.)
+from .hardware.accelerator import load_accelerator  # noqa: E402
+from .network.yaml_io import load_network  # noqa: E402
+from .simulate import simulate  # noqa: E402
 
-__all__ = ["__version__", *_LAZY]
-
-
-# the machine registry fills the accelerator schema's templates and dataflows (validation reads
-# it), so it is loaded with the package, whichever module is imported first
-from . import machines  # noqa: E402,F401
-
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sqnxt_sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__all__ = ["__version__", "load_accelerator", "load_network", "simulate"]
