@@ -5,8 +5,10 @@ Run: python benchmarks/bench_sweep.py [--repeat 3] [--jobs N] [--network network
      python benchmarks/bench_sweep.py --profile 200     # cProfile of 200 points in-process
 
 Prints points per second (whole process, interpreter start-up and imports included; median of
---repeat runs) and the peak resident memory of the sweep process and its workers
-(resource.getrusage ru_maxrss of this process and of its waited-for children).
+--repeat runs), the CPU seconds of the sweep and its workers per run (steadier than wall time
+on a shared machine) and the peak resident memory of the sweep process and its workers
+(resource.getrusage ru_maxrss of this process and of its waited-for children), next to the
+figures measured before the speed work of issue 15 (commit c5e1a60).
 
 The space: rows, cols ∈ {8, 16, 24, 32} with rows ≥ cols (10 arrays) × rf.registers ∈
 {4, 8, 16, 32} × global_buffer.kb ∈ {32 … 512} (×2) × dram.bandwidth_gbps ∈ {4 … 32}
@@ -41,6 +43,10 @@ filters:
 """
 
 
+# before issue 15 (commit c5e1a60, 2-core machine, --jobs 2, median of 3)
+BEFORE = {"points/s": 120, "peak MiB": 250}
+
+
 def _maxrss_mb(who) -> float:
     # ru_maxrss is in KiB on Linux, bytes on macOS
     scale = 1 / 1024 if sys.platform != "darwin" else 1 / 2**20
@@ -72,14 +78,20 @@ def main() -> None:
               f"out.csv{' --jobs ' + str(args.jobs) if args.jobs else ''}")
         rates = []
         for i in range(args.repeat):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             subprocess.run(cmd, check=True)
             dt = time.perf_counter() - t
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
             rates.append(n / dt)
-            print(f"  run {i + 1}: {dt:.1f} s, {n / dt:.1f} points/s", flush=True)
+            print(f"  run {i + 1}: {dt:.1f} s, {n / dt:.1f} points/s, {cpu:.1f} CPU-s "
+                  f"({n / cpu:.0f} points per CPU-second)", flush=True)
         peak = max(_maxrss_mb(resource.RUSAGE_SELF), _maxrss_mb(resource.RUSAGE_CHILDREN))
-        print(f"points/s (median of {args.repeat}): {statistics.median(rates):.1f}")
-        print(f"peak memory (max ru_maxrss of self and children): {peak:.0f} MiB")
+        print(f"points/s (median of {args.repeat}): {statistics.median(rates):.1f} "
+              f"[before: {BEFORE['points/s']}]")
+        print(f"peak memory (max ru_maxrss of self and children): {peak:.0f} MiB "
+              f"[before: {BEFORE['peak MiB']}]")
 
 
 def profile(spec: Path, out: Path, n: int) -> None:
@@ -96,8 +108,8 @@ def profile(spec: Path, out: Path, n: int) -> None:
     from sqnxt_sim.sweep import run as run_mod
     orig = run_mod.tasks_for
 
-    def first_n(payload, done=None):
-        return itertools.islice(orig(payload, done), n)
+    def first_n(payload, done=None, indices=None):
+        return itertools.islice(orig(payload, done, indices), n)
 
     run_mod.tasks_for = first_n
     prof = cProfile.Profile()

@@ -14,6 +14,10 @@ The Python API is the same functions the command line uses::
 
 __version__ = "0.1.0"
 
+# Bound eagerly, not through a PEP 562 __getattr__: ``simulate`` is also a submodule's name, and
+# importing the submodule rebinds the package attribute to the module, which a lazy hook would
+# then never replace.  Cheap: networkx, numpy and pandas are imported where first used.  (The
+# package import also loads the machine registry, which accelerator validation reads.)
 from .hardware.accelerator import load_accelerator  # noqa: E402
 from .network.yaml_io import load_network  # noqa: E402
 from .simulate import simulate  # noqa: E402

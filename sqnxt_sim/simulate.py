@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
+from functools import lru_cache
 
 from . import __version__
 from .dataflow.base import Counts
@@ -29,29 +30,31 @@ def map_layer(w: Workload, acc: Accelerator) -> LayerCost:
 
 def clear_caches() -> None:
     """Forget every memoised cost (for cold-start benchmarks and bounded memory): every
-    lru_cache in the model's modules."""
+    lru_cache (or memo with a ``cache_clear``) in the model's modules."""
     from . import machines
     from .dataflow import base, output_stationary, simd, systolic, weight_stationary
     from .tiling import model, search
     for module in (model, search, base, output_stationary, weight_stationary, simd, systolic,
                    machines):
         for fn in list(vars(module).values()):
-            if callable(getattr(fn, "cache_clear", None)):
+            if not isinstance(fn, type) and callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
+    _NODE_FIELDS.clear()
+    _COST_FIELDS.clear()
+    _fused.cache_clear()
 
 
 def fusions(network: Network) -> dict[str, str]:
     """Element-wise adds fused into the convolution that produces one of their operands
     (docs/model.md §6.4): the producer must be a conv/FC whose only consumer is the add; of
     several, the one computed last, so the other operands already exist.  add → producer."""
-    g = network.graph
     out: dict[str, str] = {}
     order = {n.name: i for i, n in enumerate(network)}
     for node in network:
         if not isinstance(node.layer, Add):
             continue
         producers = [p for p in node.inputs
-                     if isinstance(network[p].layer, (Conv, FC)) and g.out_degree(p) == 1]
+                     if isinstance(network[p].layer, (Conv, FC)) and network.consumers(p) == 1]
         if producers:
             out[node.name] = max(producers, key=order.__getitem__)
     return out
@@ -106,19 +109,29 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
     check_batch(batch)
     rows = []
     fusing = accelerator.template == "squeezelerator"   # the systolic array adds nothing
+    mapped: dict[Workload, LayerCost] = {}
     for node, w, into in _plan(network):
         if into is not None and fusing:
-            cost = LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
+            cost = _fused(into)
         else:
             w, repeats = batched(node, w if fusing else node.workload, batch)
-            try:
-                cost = map_layer(w, accelerator).times(repeats)
-            except MappingError as err:
-                err.message = f"layer {node.name!r}: {err.message}"
-                raise
+            cost = mapped.get(w)
+            if cost is None:     # each distinct workload mapped once per call
+                try:
+                    cost = mapped[w] = map_layer(w, accelerator)
+                except MappingError as err:
+                    err.message = f"layer {node.name!r}: {err.message}"
+                    raise
+            cost = cost.times(repeats)
         rows.append(layer_row(node, cost, accelerator, batch))
     return Result(network.name, accelerator, rows, network_source=network.source,
                   version=__version__, batch=batch)
+
+
+@lru_cache(maxsize=4096)
+def _fused(into: str) -> LayerCost:
+    """The cost row of an add fused into ``into`` (one shared value per producer name)."""
+    return LayerCost("fused", 0, 0, Counts(), tiling=f"fused into {into}")
 
 
 def check_batch(batch) -> None:
@@ -127,10 +140,55 @@ def check_batch(batch) -> None:
                            field="batch")
 
 
+_DRAM_FIELDS = tuple((f"dram_{op.value}_bytes", op)
+                     for op in (Operand.IFMAP, Operand.WEIGHT, Operand.PSUM))
+
+
+# node id -> (node, its row fields): by identity, as hashing a node hashes its whole layer; the
+# entry holds the node, so the id cannot be reused while it is here
+_NODE_FIELDS: dict[int, tuple] = {}
+
+
+def _node_fields(node) -> tuple[int, int, str, str]:
+    """What a row takes from its node alone (a sweep builds the same node's row per point)."""
+    hit = _NODE_FIELDS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_NODE_FIELDS) >= 65536:
+        _NODE_FIELDS.clear()
+    _COST_FIELDS.clear()
+    _fused.cache_clear()
+    fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
+              str(node.out_shape))
+    _NODE_FIELDS[id(node)] = (node, fields)
+    return fields
+
+
 def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerResult:
     """The one place a result row is built (docs/output.md): energy by level from the counts
     and the energy table at this design's sizes, plus static energy (leakage power × area ×
     the layer's time); normalised to MAC units when the table is in picojoules (SPEC §3)."""
+    macs, params, in_shape, out_shape = _node_fields(node)
+    fused = cost.dataflow == "fused"
+    return LayerResult(
+        name=node.name, type=node.type,
+        macs=macs * batch if not fused else 0, params=params if not fused else 0,
+        in_shape=in_shape, out_shape=out_shape, **_cost_fields(cost, acc))
+
+
+# cost id -> (cost, accelerator, its row fields): the layers of a network that share a workload
+# share one LayerCost, so a simulation works out each cost's fields once (held by identity, as
+# _NODE_FIELDS is)
+_COST_FIELDS: dict[int, tuple] = {}
+
+
+def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
+    hit = _COST_FIELDS.get(id(cost))
+    if hit is not None and hit[0] is cost and hit[1] is acc:
+        return hit[2]
+    if len(_COST_FIELDS) >= 4096:
+        _COST_FIELDS.clear()
+    _fused.cache_clear()
     e = acc.unit_energy
     parts = energy_parts(cost.counts, e)
     parts["energy_static"] = static_energy(cost.cycles, acc)
@@ -138,20 +196,18 @@ def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerR
     norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
     c = cost.counts
     mapped = cost.dataflow not in ("fused", "skipped")
-    return LayerResult(
-        name=node.name, type=node.type, dataflow=cost.dataflow,
-        macs=node.macs * batch if cost.dataflow != "fused" else 0,
-        params=node.params if cost.dataflow != "fused" else 0,
+    fields = dict(
+        dataflow=cost.dataflow,
         cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,
         energy=total * norm, **{k: v * norm for k, v in parts.items()},
         dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
         ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
         sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
-        in_shape=",".join(str(s) for s in node.in_shapes), out_shape=str(node.out_shape),
         tiling=cost.tiling, energy_pj=total if e.unit == "pJ" else None,
         sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
         sram_psum_reads=c.sram_psum_reads,
-        **{f"dram_{op.value}_bytes": cost.dram_operand_bytes.get(op, 0)
-           for op in (Operand.IFMAP, Operand.WEIGHT, Operand.PSUM)},
+        **{name: cost.dram_operand_bytes.get(op, 0) for name, op in _DRAM_FIELDS},
         **(cost.extras if mapped else {}))
+    _COST_FIELDS[id(cost)] = (cost, acc, fields)
+    return fields

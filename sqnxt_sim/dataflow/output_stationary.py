@@ -96,8 +96,13 @@ def packed_cost(w: Workload, rows: int, cols: int) -> ArrayCost:
 def phase_taps(w: Workload) -> tuple[int, ...]:
     """Taps of each polyphase component (§3): phase (a, b) holds the taps r ≡ a (mod s_h),
     s ≡ b (mod s_w)."""
-    return tuple(-(-(w.R - a) // w.stride_h) * -(-(w.S - b) // w.stride_w)
-                 for a in range(min(w.stride_h, w.R)) for b in range(min(w.stride_w, w.S)))
+    return _phase_taps(w.R, w.S, w.stride_h, w.stride_w)
+
+
+@lru_cache(maxsize=4096)
+def _phase_taps(R: int, S: int, sh: int, sw: int) -> tuple[int, ...]:
+    return tuple(-(-(R - a) // sh) * -(-(S - b) // sw)
+                 for a in range(min(sh, R)) for b in range(min(sw, S)))
 
 
 def unit_broadcasts(w: Workload, f: int, sparsity: float) -> tuple[int, ...]:
@@ -105,7 +110,12 @@ def unit_broadcasts(w: Workload, f: int, sparsity: float) -> tuple[int, ...]:
     the unit's f·T_phase weights, of which the non-zero ones, rounded up, are sent (§3)."""
     if w.kind is not Kind.CONV:           # pooling: every window element, one filter
         return phase_taps(w)
-    return tuple(ceil((1.0 - sparsity) * f * t - 1e-9) for t in phase_taps(w))
+    return _broadcasts(phase_taps(w), f, sparsity)
+
+
+@lru_cache(maxsize=65536)
+def _broadcasts(taps: tuple[int, ...], f: int, sparsity: float) -> tuple[int, ...]:
+    return tuple(ceil((1.0 - sparsity) * f * t - 1e-9) for t in taps)
 
 
 def stream_cycles(bcasts: tuple[int, ...], channels: int, rows: int, overlap: bool) -> int:

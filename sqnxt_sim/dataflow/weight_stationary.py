@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
-
 from ..hardware.parts import ArraySpec
 from ..workload import Kind, Workload
 from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
@@ -146,12 +144,16 @@ class WeightStationary:
 
 def _classes(total: int, size, trips):
     """The full tiles and the edge tile along one dimension, as (size, count) array pairs."""
+    import numpy as np  # (with the tiling search, not at import: a faster start)
+
     edge = total - (trips - 1) * size
     return ((size, trips - 1), (edge, np.ones_like(trips)))
 
 
 def _folds_of(g, c, k, array):
     """Folds of a (g groups, c channels, k filters) tile, as ws_cost maps it (arrays)."""
+    import numpy as np
+
     if array.ws_pack_groups:
         packable = (g > 1) & (c <= array.rows) & (k <= array.cols)
         pack = np.where(packable, np.minimum(np.minimum(g, array.rows // c), array.cols // k), 1)

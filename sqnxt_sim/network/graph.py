@@ -1,11 +1,12 @@
-"""A network: a networkx DAG of layer values with every tensor shape inferred."""
+"""A network: a DAG of layer values with every tensor shape inferred (``Network.graph`` gives
+it as a networkx DiGraph, built on first use: loading and simulating need no networkx, which
+keeps the command line's start-up short)."""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from functools import cached_property
-
-import networkx as nx
 
 from ..errors import LimitError, NetworkError
 from ..limits import check_layer
@@ -76,14 +77,14 @@ class Network:
     def __init__(self, name: str, defs: list[LayerDef], *, source: str | None = None) -> None:
         self.name = name
         self.source = source
-        g = nx.DiGraph()
         order: dict[str, int] = {}
         for i, d in enumerate(defs):
             if d.name in order:
                 raise NetworkError(f"layer name {d.name!r} is defined twice", file=source,
                                    line=d.line, field="name")
             order[d.name] = i
-            g.add_node(d.name, defn=d)
+        by_name = {d.name: d for d in defs}
+        succ: dict[str, dict[str, None]] = {d.name: {} for d in defs}   # insertion-ordered sets
         for d in defs:
             lo, hi = d.layer.arity
             n = len(d.inputs)
@@ -101,10 +102,30 @@ class Network:
                 if src == d.name:
                     raise NetworkError(f"{d.name!r} takes itself as input", file=source,
                                        line=d.line, field="inputs")
-                g.add_edge(src, d.name)
-        if not nx.is_directed_acyclic_graph(g):
-            cycle = nx.find_cycle(g)
-            first = g.nodes[cycle[0][0]]["defn"]
+                succ[src][d.name] = None
+        self._defs = defs
+        self._succ = succ
+        # the lexicographical topological order (declaration order wherever the edges allow):
+        # Kahn's algorithm taking the earliest-declared ready layer each time
+        indeg = {name: 0 for name in order}
+        for outs in succ.values():
+            for t in outs:
+                indeg[t] += 1
+        ready = [order[name] for name, k in indeg.items() if k == 0]
+        heapq.heapify(ready)
+        topo: list[str] = []
+        while ready:
+            name = defs[heapq.heappop(ready)].name
+            topo.append(name)
+            for t in succ[name]:
+                indeg[t] -= 1
+                if indeg[t] == 0:
+                    heapq.heappush(ready, order[t])
+        if len(topo) < len(defs):
+            import networkx as nx  # only to name the cycle, as networkx finds it
+
+            cycle = nx.find_cycle(self._digraph(with_nodes=False))
+            first = by_name[cycle[0][0]]
             raise NetworkError("the graph has a cycle: " + " -> ".join(
                 [u for u, _ in cycle] + [cycle[0][0]]), file=source, line=first.line,
                 field="inputs")
@@ -112,8 +133,8 @@ class Network:
             raise NetworkError("the network has no input", file=source, field="input")
 
         nodes: dict[str, Node] = {}
-        for name in nx.lexicographical_topological_sort(g, key=order.__getitem__):
-            d: LayerDef = g.nodes[name]["defn"]
+        for name in topo:
+            d = by_name[name]
             ins = tuple(nodes[s].out_shape for s in d.inputs)
             try:
                 # sizes first (docs/errors.md): the model's arithmetic must stay bounded
@@ -131,9 +152,29 @@ class Network:
                                    f"empty", file=source, line=d.line_of("kernel"),
                                    field="kernel")
             nodes[name] = Node(name, d.layer, d.inputs, ins, out, d.line)
-            g.nodes[name]["node"] = nodes[name]
-        self.graph = g
         self._nodes = nodes
+
+    def _digraph(self, with_nodes: bool = True):
+        import networkx as nx
+
+        g = nx.DiGraph()
+        for d in self._defs:
+            g.add_node(d.name, defn=d)
+            if with_nodes:
+                g.nodes[d.name]["node"] = self._nodes[d.name]
+        for src, outs in self._succ.items():
+            for t in outs:
+                g.add_edge(src, t)
+        return g
+
+    @cached_property
+    def graph(self):
+        """The network as a networkx DiGraph (node attributes ``defn`` and ``node``)."""
+        return self._digraph()
+
+    def consumers(self, name: str) -> int:
+        """How many distinct layers take ``name``'s output (its out-degree in the graph)."""
+        return len(self._succ[name])
 
     # -- access ---------------------------------------------------------------------------
     @property

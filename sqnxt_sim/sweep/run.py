@@ -459,10 +459,13 @@ def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
     del kept
 
     if chunk is None:
-        # big enough that per-chunk overhead vanishes, small enough to balance and to lose
-        # little when killed
+        # big enough that per-chunk overhead vanishes and that consecutive points — which
+        # share the array, RF and buffer and so the tiling fronts — stay on one worker (with
+        # chunks of 16, two workers each rebuilt many of the same fronts: 25 CPU-s instead of
+        # 19.5 for benchmarks/bench_sweep.py), small enough to balance (four chunks a worker)
+        # and to lose little when killed (a few seconds of work)
         n = total or min(spec.space_size, spec.sample_n or spec.space_size)  # no filter pass
-        chunk = max(1, min(16, n // (4 * jobs) if jobs > 1 else 16))
+        chunk = max(1, min(256, n // (4 * jobs) if jobs > 1 else 256))
     chunks = _chunks(tasks_for(payload, done, drawn), chunk)
     if scheduler:
         stream = _dask(payload, chunks, jobs, scheduler, security)

@@ -88,6 +88,12 @@ def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
     # its DRAM and buffer traffic once per output)
 
 
+@lru_cache(maxsize=4096)
+def array_key(tmpl, array: ArraySpec) -> ArraySpec:
+    """``tmpl.key(array)``, memoised (a sweep asks for it once per layer and point)."""
+    return tmpl.key(array)
+
+
 def working_set(w: Workload, g: int, k: int, c: int, p: int, q: int) -> int:
     """Words of one tile of every operand."""
     if w.kind is Kind.ELTWISE:
@@ -176,21 +182,31 @@ def layer_time(array_cycles: float, words: float, first_in: int, last_out: int,
 def _evaluate(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec,
               t: Tiling) -> TiledCost:
     """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
-    cost = array_cost(w, tmpl, tmpl.key(array), t.G, t.K, t.C, t.P, t.Q)
-    ifm, wts, psum_r, out_w = dram_words(w, t)
+    cost, counts, ifm, wts, psum_r, out_w = _tiled_counts(w, tmpl, array_key(tmpl, array), t)
     reads = ifm + wts + psum_r
     wb = buffer.word_bytes
     first_in, last_out = exposed_words(w, tmpl, array)
     cycles = layer_time(cost.cycles, reads + out_w, first_in, last_out, buffer, dram)
-    fused = w.residual * w.ofmap_elems
-    counts = cost.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
-                                  dram_writes=out_w, sram_fill_writes=reads,
-                                  sram_drain_reads=out_w)
     return TiledCost(t, cycles, cost.cycles, cost, counts, int(round(reads * wb)),
                      int(round(out_w * wb)),
                      {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
 
 
+@lru_cache(maxsize=65536)
+def _tiled_counts(w: Workload, tmpl, key: ArraySpec, t: Tiling):
+    """What a tiling costs whatever the DRAM timing: the array's cost, every count, and the
+    DRAM words by operand (a sweep over bandwidth or clock asks for it once)."""
+    cost = array_cost(w, tmpl, key, t.G, t.K, t.C, t.P, t.Q)
+    ifm, wts, psum_r, out_w = dram_words(w, t)
+    reads = ifm + wts + psum_r
+    fused = w.residual * w.ofmap_elems
+    counts = cost.counts + Counts(adds=fused, sram_psum_reads=fused, dram_reads=reads,
+                                  dram_writes=out_w, sram_fill_writes=reads,
+                                  sram_drain_reads=out_w)
+    return cost, counts, ifm, wts, psum_r, out_w
+
+
+@lru_cache(maxsize=65536)
 def exposed_words(w: Workload, tmpl, array: ArraySpec) -> tuple[int, int]:
     """Words that cannot overlap compute: the inputs and weights of the first array step and
     the outputs of the last (docs/model.md §6.3).  The DMA streams at the array's step, whatever

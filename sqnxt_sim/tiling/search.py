@@ -14,13 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations, product
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..dataflow.base import Granularity, footprint, rows_needed
 from ..errors import MappingError
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..workload import Kind, Workload
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where the search runs, not with the module: commands that never simulate
+# (show, --help) start without it
 from .model import (
     LOOPS,
     RELEVANT,
@@ -28,6 +33,7 @@ from .model import (
     Tiling,
     _evaluate,
     array_cost,
+    array_key,
     evaluate,
     exposed_words,
     layer_time,
@@ -87,7 +93,7 @@ def _orders(w: Workload, g: int, k: int, c: int, p: int, q: int):
 def best_tiling(w: Workload, tmpl, acc: Accelerator) -> TiledCost:
     """The best tiling of ``w`` for template ``tmpl`` on ``acc`` (cached by the parts it reads:
     the template's key of the array, the buffer and the DRAM)."""
-    return _best(w, tmpl, tmpl.key(acc.array), acc.buffer, acc.dram)
+    return _best(w, tmpl, array_key(tmpl, acc.array), acc.buffer, acc.dram)
 
 
 def objective(tc: TiledCost, buffer: BufferSpec | None = None) -> tuple[int, int, int]:
@@ -109,10 +115,15 @@ def exhaustive_best(w: Workload, tmpl, acc: Accelerator, gran=None) -> TiledCost
                key=lambda tc: objective(tc, acc.buffer), default=None)
 
 
+@lru_cache(maxsize=65536)
+def _granularity(w: Workload, tmpl, array: ArraySpec) -> Granularity:
+    return tmpl.granularity(w, array)
+
+
 @lru_cache(maxsize=16384)
 def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec
           ) -> TiledCost:
-    best = _search(w, tmpl, array, buffer, dram, tmpl.granularity(w, array))
+    best = _search(w, tmpl, array, buffer, dram, _granularity(w, tmpl, array))
     if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
         best = _search(w, tmpl, array, buffer, dram, Granularity())
     if best is None:
@@ -124,9 +135,41 @@ def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpe
 
 
 _PERMS = tuple(permutations(LOOPS))
-_PERM_IDX = np.array([[LOOPS.index(lp) for lp in perm] for perm in _PERMS])
-_REL_BY_POS = {op: np.array([[lp in rel for lp in perm] for perm in _PERMS])
-               for op, rel in RELEVANT.items()}
+
+
+@lru_cache(maxsize=1)
+def _refetch_tables() -> dict[str, np.ndarray]:
+    """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
+    tiled loops: ``table[X][order, mask]`` is true when loop X does not index the operand and
+    comes before (outside) a tiled loop that does — then X's trip count multiplies it (a loop
+    with one trip multiplies by one, so X itself need not be tiled).  ``mask`` has bit i set
+    when LOOPS[i] is tiled.  Equivalent to reading each order's positions candidate by
+    candidate, with 16 cases instead of a per-candidate walk."""
+    import numpy as np
+
+    out = {}
+    for op, rel in RELEVANT.items():
+        for x in LOOPS:
+            if x in rel:
+                continue
+            t = np.zeros((len(_PERMS), 16), dtype=bool)
+            for o, perm in enumerate(_PERMS):
+                after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
+                for m in range(16):
+                    t[o, m] = bool(m & after)
+            out[f"{op}.{x}"] = t
+    return out
+
+
+_BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
+
+
+@lru_cache(maxsize=1024)
+def _grid(n_g: int, n_k: int, n_c: int, n_p: int) -> tuple[np.ndarray, ...]:
+    """Index arrays of every (G, K, C, P) size choice, G outermost (as a meshgrid "ij")."""
+    import numpy as np
+
+    return tuple(a.ravel() for a in np.indices((n_g, n_k, n_c, n_p)))
 
 
 @dataclass(frozen=True)
@@ -138,64 +181,89 @@ class _Candidates:
     lower: np.ndarray        # lower bound on the array cycles, per candidate
 
 
-def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
-                       ) -> _Candidates | None:
-    """The candidates of ``candidates()`` with their DRAM traffic, all at once (numpy).
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    """The candidate tile sizes that fit one buffer: index arrays into the per-dimension size
+    lists, and ``key``, bytes that name the set (for one layer and granularity, equal keys mean
+    equal candidates — so buffers of different sizes that admit the same tilings share a
+    front, as every larger buffer does once the whole layer fits)."""
+
+    sizes: tuple              # the G, K, C, P, Q size lists (arrays)
+    idx: tuple                # gi, ki, ci, pi, qi of each fitting candidate
+    key: bytes
+
+
+def _fit(w: Workload, gran, cap: int) -> _Fit | None:
+    """Which candidates of ``candidates()`` fit ``cap`` words twice over (numpy)."""
+    import numpy as np
+
+    g_s, k_s, c_s, p_s, q_s = sizes = tuple(np.array(v, dtype=np.int64) for v in (
+        _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
+        _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
+    if not w.has_weights:        # every width is a candidate (see candidates())
+        gi, ki, ci, pi, qi = (a.ravel() for a in np.indices(
+            (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
+        G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
+        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
+        cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
+        ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
+              else G * C * rows_in * cols_in + G * K * P * Q)
+        keep = 2 * ws <= cap
+        key = np.packbits(keep).tobytes()
+    else:
+        gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
+        G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
+        qi = np.full(len(G), -1)
+        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
+        fixed = G * C * rows_in
+        weights = G * K * C * w.R * w.S
+        outs_per_col = G * K * P * (1 + w.residual)
+        for j, q in enumerate(q_s.tolist()):             # widest fitting Q per (G, K, C, P)
+            ws = fixed * rows_needed(q, w.stride_w, w.S, w.W) + weights + outs_per_col * q
+            qi = np.where(2 * ws <= cap, j, qi)
+        keep = qi >= 0
+        key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
+    if not keep.any():
+        return None
+    if not keep.all():
+        gi, ki, ci, pi, qi = gi[keep], ki[keep], ci[keep], pi[keep], qi[keep]
+    return _Fit(sizes, (gi, ki, ci, pi, qi), key)
+
+
+def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candidates:
+    """The candidates of ``candidates()`` that fit (``fit``), with their DRAM traffic, all at
+    once (numpy).
 
     The best order of each tile-size choice is the one with least traffic: its compute does not
     depend on the order and its time cannot grow with less traffic.  The array-cycle bound is
     the untiled layer's array cycles plus what the template proves tiling must add (partial-sum
     refills, per-tile pipeline fills); a weightless layer, whose packing may change from tile to
     tile, gets what its outputs need whatever the tiling."""
-    cap = buffer.words
-    g_s = _sizes(w.G, 1)
-    k_s = _sizes(w.K, gran.K, True)
-    c_s = _sizes(w.C, gran.C, True)
-    p_s = _sizes(w.P, gran.P, True)
-    q_s = _sizes(w.Q, gran.Q, True)
+    import numpy as np
+
+    g_s, k_s, c_s, p_s, q_s = fit.sizes
+    gi, ki, ci, pi, qi = fit.idx
     eltwise = w.kind is Kind.ELTWISE
-    if not w.has_weights:        # every width is a candidate (see candidates())
-        G, K, C, P, Q = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, q_s, indexing="ij"))
-        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
-        cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
-        ws = G * P * Q * (w.operands + 1) if eltwise else G * C * rows_in * cols_in + G * K * P * Q
-        Q = np.where(2 * ws <= cap, Q, 0)
-        q_s = ()
-    else:
-        G, K, C, P = (a.ravel() for a in np.meshgrid(g_s, k_s, c_s, p_s, indexing="ij"))
-        Q = np.zeros_like(G)
-        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
-    for q in q_s:                                   # widest fitting Q per (G, K, C, P)
-        cols_in = rows_needed(q, w.stride_w, w.S, w.W)
-        ws = (G * C * rows_in * cols_in + G * K * C * w.R * w.S
-              + G * K * P * q * (1 + w.residual))
-        Q = np.where(2 * ws <= cap, q, Q)
-    keep = Q > 0
-    if not keep.any():
-        return None
-    G, K, C, P, Q = G[keep], K[keep], C[keep], P[keep], Q[keep]
+    G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
     trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
     outs = w.ofmap_elems
     if eltwise:
         base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
     else:
-        rows_tot = {p: footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-                    for p in set(P.tolist())}
-        cols_tot = {q: footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-                    for q in set(Q.tolist())}
-        base_i = (w.G * w.C * np.array([rows_tot[p] for p in P.tolist()], dtype=np.int64)
-                  * np.array([cols_tot[q] for q in Q.tolist()], dtype=np.int64))
-    # factor(X) for every order at once: arrays of shape (orders, 4 loop positions, candidates)
-    T = np.stack([trips[lp] for lp in LOOPS])[_PERM_IDX]            # trip of loop at position
-    tiled = T > 1
-    pos = np.arange(len(LOOPS))[None, :, None]
-    factors = {}
-    for op, rel in _REL_BY_POS.items():
-        relp = rel[:, :, None]                                      # (orders, positions, 1)
-        inner = np.where(relp & tiled, pos, -1).max(axis=1, keepdims=True)
-        factors[op] = np.where(~relp & (pos < inner), T, 1).prod(axis=1)
-    traffic = (base_i * factors["ifmap"] + w.residual * outs + w.weight_elems * factors["weight"]
-               + outs * (2 * factors["ofmap"] - 1)).astype(np.float64)
+        rows_tot = np.array([footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+                             for p in p_s.tolist()], dtype=np.int64)
+        cols_tot = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+                             for q in q_s.tolist()], dtype=np.int64)
+        base_i = w.G * w.C * rows_tot[pi] * cols_tot[qi]
+    # the traffic of every loop order at once, shape (orders, candidates): each operand's
+    # base traffic times the trips of the loops that refetch it in that order
+    mask = sum(np.where(trips[lp] > 1, bit, 0) for lp, bit in _BIT.items())
+    ref = {k: t[:, mask] for k, t in _refetch_tables().items()}
+    f_ifmap = np.where(ref["ifmap.K"], trips["K"], 1)
+    f_weight = np.where(ref["weight.P"], trips["P"], 1) * np.where(ref["weight.Q"], trips["Q"], 1)
+    f_ofmap = np.where(ref["ofmap.C"], trips["C"], 1)
+    traffic = (base_i * f_ifmap + w.residual * outs + w.weight_elems * f_weight
+               + outs * (2 * f_ofmap - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
     lower = tmpl.compute_bound(w, array, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
@@ -210,25 +278,60 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, 
     return _Candidates(tiling, words, lower)
 
 
+class _Bounded(dict):
+    """A memo that forgets everything when full (``cache_clear`` like an lru_cache's, so
+    ``simulate.clear_caches`` finds it)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def put(self, key, value):
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[key] = value
+        return value
+
+    cache_clear = dict.clear
+
+
+_FRONTS = _Bounded(16384)    # (layer, template, array key, granularity, candidate set) -> front
+
+
 @lru_cache(maxsize=16384)
-def _front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, gran
+def _front(w: Workload, tmpl, array: ArraySpec, cap: int, gran
            ) -> tuple[tuple[Tiling, int, float], ...]:
+    """The front of the candidates that fit ``cap`` words, shared by every buffer size that
+    admits the same candidates."""
+    fit = _fit(w, gran, cap)
+    if fit is None:
+        return ()
+    key = (w, tmpl, array, gran, fit.key)
+    front = _FRONTS.get(key)
+    if front is None:
+        front = _FRONTS.put(key, _front_of(w, tmpl, array, fit))
+    return front
+
+
+def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
+              ) -> tuple[tuple[Tiling, int, float], ...]:
     """The candidates not beaten on both array cycles and DRAM words by another (one per
     distinct pair).  A layer's time only grows with each (§6.3), so for every bandwidth,
     latency and clock the best tiling under either objective is among them: the search for a
     new DRAM or clock setting evaluates these few.  Walked in order of traffic, a candidate
     whose cycle bound is no better than the least array cycles seen so far cannot join."""
-    cands = _vector_candidates(w, tmpl, array, buffer, gran)
-    if cands is None:
-        return ()
+    import numpy as np
+
+    cands = _vector_candidates(w, tmpl, array, fit)
     arr = array
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
     # a tighter, per-candidate bound for those the vectorised one lets through (optional)
     channel_bound = getattr(tmpl, "channel_bound", None) if w.has_weights else None
     whole_g: dict = {}
-    for i in np.lexsort((cands.lower, cands.words)).tolist():
-        if cands.lower[i] >= least:
+    walk = np.lexsort((cands.lower, cands.words))
+    for i, bound in zip(walk.tolist(), cands.lower[walk].tolist()):
+        if bound >= least:
             continue
         t = cands.tilings(i)
         if channel_bound is not None and channel_bound(w, arr, t.G, t.K, t.C) >= least:
@@ -254,7 +357,7 @@ def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramS
     """``min(candidates, key=objective)`` without evaluating every candidate: the best member
     of the Pareto front of (array cycles, DRAM words), which is cached per array key and buffer
     and shared by every bandwidth, latency and clock."""
-    front = _front(w, tmpl, array, buffer, gran)
+    front = _front(w, tmpl, array, buffer.words, gran)
     if not front:
         return None
     # the time of each member by §6.3's formula (exactly what evaluate() computes), then the
