@@ -94,12 +94,7 @@ KNOWN = set(UNITS) | {"name", "node", "source", "preset", "accelergy", "componen
 
 
 def load_area_table(path: str, base: str | None = None) -> AreaTable:
-    path, doc = tables.read_table(tables.resolve(path, base), "area table")
-    try:
-        return _from_mapping(doc, path)
-    except AcceleratorError as e:
-        key = (e.field or "").removeprefix("area.").split(".")[0]
-        raise e.located(file=path, line=tables.line(doc, key) if key in doc else 1) from None
+    return tables.load_file(path, base, "area table", "area", _from_mapping)
 
 
 def area_table(spec, base: str | None = None) -> AreaTable:
@@ -122,15 +117,7 @@ def area_table(spec, base: str | None = None) -> AreaTable:
 
 
 def _from_mapping(spec: dict, base: str | None) -> AreaTable:
-    for k in spec:
-        if k not in KNOWN:
-            raise AcceleratorError(f"unknown area field {k!r} (allowed: "
-                                   f"{', '.join(sorted(KNOWN))})", field=f"area.{k}")
-    if "preset" in spec and "accelergy" in spec:
-        raise AcceleratorError("give either preset or accelergy, not both", field="area")
-    if "components" in spec and "accelergy" not in spec:
-        raise AcceleratorError("components names entries of an Accelergy ART: give "
-                               "accelergy: ART.yaml too", field="area.components")
+    tables.check_mapping(spec, KNOWN, "area", "ART")
     if "preset" in spec:
         start = area_table(spec["preset"], base)
         values = start.as_dict()

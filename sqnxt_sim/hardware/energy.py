@@ -144,12 +144,7 @@ KNOWN = set(ACTIONS) | set(SCALING) | set(_SHORT) | {"preset", "unit", "name", "
 def load_energy_table(path: str, base: str | None = None) -> EnergyTable:
     """A table from a YAML file (a preset's format: ``name``, ``unit``, the actions, the
     scaling fields; or ``preset:`` plus overrides; or ``accelergy: ERT.yaml``)."""
-    path, doc = tables.read_table(tables.resolve(path, base), "energy table")
-    try:
-        return _from_mapping(doc, path)
-    except AcceleratorError as e:
-        key = (e.field or "").removeprefix("energy.").split(".")[0]
-        raise e.located(file=path, line=tables.line(doc, key) if key in doc else 1) from None
+    return tables.load_file(path, base, "energy table", "energy", _from_mapping)
 
 
 def energy_table(spec, base: str | None = None) -> EnergyTable:
@@ -173,15 +168,7 @@ def energy_table(spec, base: str | None = None) -> EnergyTable:
 
 
 def _from_mapping(spec: dict, base: str | None) -> EnergyTable:
-    for k in spec:
-        if k not in KNOWN:
-            raise AcceleratorError(f"unknown energy field {k!r} (allowed: "
-                                   f"{', '.join(sorted(KNOWN))})", field=f"energy.{k}")
-    if "preset" in spec and "accelergy" in spec:
-        raise AcceleratorError("give either preset or accelergy, not both", field="energy")
-    if "components" in spec and "accelergy" not in spec:
-        raise AcceleratorError("components names entries of an Accelergy ERT: give "
-                               "accelergy: ERT.yaml too", field="energy.components")
+    tables.check_mapping(spec, KNOWN, "energy", "ERT")
     if "preset" in spec:
         base_table = energy_table(spec["preset"], base)
         values = base_table.as_dict()

@@ -98,3 +98,27 @@ def find_component(entries, component: str, kind: str, file: str, field: str):
         raise AcceleratorError(f"component {component!r} matches several {kind} entries: "
                                f"{', '.join(n for n, _, _ in hits)}", file=file, field=field)
     return hits[0]
+
+
+def check_mapping(spec: dict, known: set[str], prefix: str, kind: str) -> None:
+    """The rules every table mapping shares: known keys only, ``preset`` or ``accelergy`` (not
+    both), ``components`` only with ``accelergy``.  ``kind`` is the Accelergy format (ERT, ART)."""
+    for k in spec:
+        if k not in known:
+            raise AcceleratorError(f"unknown {prefix} field {k!r} (allowed: "
+                                   f"{', '.join(sorted(known))})", field=f"{prefix}.{k}")
+    if "preset" in spec and "accelergy" in spec:
+        raise AcceleratorError("give either preset or accelergy, not both", field=prefix)
+    if "components" in spec and "accelergy" not in spec:
+        raise AcceleratorError(f"components names entries of an Accelergy {kind}: give "
+                               f"accelergy: {kind}.yaml too", field=f"{prefix}.components")
+
+
+def load_file(path: str, base: str | None, what: str, prefix: str, parse):
+    """``parse(mapping, file)`` of a table file, its errors located at the offending key."""
+    path, doc = read_table(resolve(path, base), what)
+    try:
+        return parse(doc, path)
+    except AcceleratorError as e:
+        key = (e.field or "").removeprefix(f"{prefix}.").split(".")[0]
+        raise e.located(file=path, line=line(doc, key) if key in doc else 1) from None
