@@ -1,7 +1,7 @@
 """docs/tutorial.md works as written: its files are written, every `$ sqnxt-sim …` line of a
 ```console block (not marked `skip`) runs with exit status 0 in a clean directory holding the
 repository's networks/ and accelerators/, the output shown under a command is what it prints,
-and its Python blocks run."""
+and its Python blocks run and print what the plain block after them shows."""
 
 from __future__ import annotations
 
@@ -57,13 +57,22 @@ def test_tutorial_runs(tmp_path, monkeypatch):
         (tmp_path / d).symlink_to(ROOT / d, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     ran = 0
+    printed_by_python = None
     for kind, info, body in steps():
+        if kind == "" and printed_by_python is not None:
+            # a plain block right after a Python block is what that block prints
+            for line in body.splitlines():
+                if line.strip() and line.strip() != "…":
+                    assert " ".join(line.split()) in printed_by_python, line
+        printed_by_python = None
         if kind == "yaml" and "file=" in info:
             name = info.split("file=")[1].split()[0]
             (tmp_path / name).write_text(body, encoding="utf-8")
         elif kind == "python":
-            with contextlib.redirect_stdout(io.StringIO()):
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
                 exec(compile(body, str(TUTORIAL), "exec"), {"__name__": "tutorial"})
+            printed_by_python = {" ".join(x.split()) for x in buf.getvalue().splitlines()}
         elif kind == "console" and "skip" not in info:
             for cmd, shown in commands(body):
                 argv = shlex.split(cmd)
