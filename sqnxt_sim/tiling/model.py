@@ -144,11 +144,10 @@ def array_cost(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int, p: i
     c_runs = _runs(w.C, c)
 
     def add(cost: ArrayCost, n: int) -> None:
-        nonlocal cycles, active
+        nonlocal cycles, active, total
         cycles += cost.cycles * n
         active = max(active, cost.active_pes)
-        for i, v in enumerate(cost.counts.values()):
-            total[i] += v * n
+        total = [t + v * n for t, v in zip(total, cost.counts.values())]   # (same sums)
 
     for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
         for gs, gn in _runs(w.G, g):
