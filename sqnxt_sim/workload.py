@@ -60,16 +60,10 @@ class Workload:
                                # over the PEs (docs/model.md §3.2).  Tiles keep the flag.
 
     def __post_init__(self) -> None:
-        # the common case (every size a plain int ≥ 1) checked in one pass; anything else is
-        # looked at field by field for the message (a tiler builds thousands of tiles)
-        vals = (self.G, self.K, self.C, self.P, self.Q, self.R, self.S, self.stride_h,
-                self.stride_w, self.N, self.operands)
-        if not all(type(v) is int for v in vals) or min(vals) < 1:
-            for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N",
-                      "operands"):
-                v = getattr(self, f)
-                if not isinstance(v, int) or v < 1:
-                    raise ValueError(f"Workload.{f} must be a positive integer, got {v!r}")
+        for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N", "operands"):
+            v = getattr(self, f)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"Workload.{f} must be a positive integer, got {v!r}")
         if not isinstance(self.residual, int) or self.residual < 0:
             raise ValueError(f"Workload.residual must be >= 0, got {self.residual!r}")
         if self.H == 0:

@@ -96,9 +96,9 @@ def test_fronts_shared_across_buffers_change_nothing(w, kbs, dataflow):
     ("G", 0), ("K", -3), ("C", 2.0), ("P", True), ("R", "3"), ("stride_w", None),
     ("operands", 0), ("N", 1.5)])
 def test_workload_checks_every_size_field(field, value):
-    """Workload validation has a one-pass fast path for plain ints ≥ 1 (issue 15, second
-    round); anything else takes the field-by-field path and gets the answer it got before:
-    refused with the field's name, except True, an int subclass, which was and is 1."""
+    """Every size field is checked, whatever builds the Workload (the tiler builds thousands
+    of tiles per cold run without dataclasses.replace): refused with the field's name, except
+    True, an int subclass, which is 1."""
     sizes = dict(G=1, K=4, C=4, P=3, Q=3, R=1, S=1, stride_h=1, stride_w=1, N=1, operands=2)
     sizes[field] = value
     if value is True:
