@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import operator
 import warnings
+from functools import lru_cache
 
 from .limits import MAX_EXPR_ELEMS, MAX_EXPR_INT_BITS
 
@@ -97,18 +98,24 @@ def evaluate(text: str, scope: dict):
     """
     if len(text) > MAX_SEQ_LEN:
         raise ExprError(f"expression of {len(text):,} characters is too long")
+    value = _eval(_parse(text).body, scope, text)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.Expression:
+    """The syntax tree of an expression (memoised: a network repeats the same few expressions
+    in every block; the tree is only read)."""
     try:
         with warnings.catch_warnings():  # e.g. "invalid decimal literal": never on stderr
             warnings.simplefilter("ignore")
-            tree = ast.parse(text.strip(), mode="eval")
+            return ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise ExprError(f"cannot parse expression {text!r}: {e.msg}") from None
     except (MemoryError, RecursionError):  # CPython's parser on very deep nesting
         raise ExprError(f"expression nested too deeply: {text[:40]!r}...") from None
-    value = _eval(tree.body, scope, text)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def _plain(v) -> bool:

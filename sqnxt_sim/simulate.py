@@ -188,7 +188,6 @@ def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
         return hit[2]
     if len(_COST_FIELDS) >= 4096:
         _COST_FIELDS.clear()
-    _fused.cache_clear()
     e = acc.unit_energy
     parts = energy_parts(cost.counts, e)
     parts["energy_static"] = static_energy(cost.cycles, acc)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,35 @@ def test_fronts_shared_across_buffers_change_nothing(w, kbs, dataflow):
             # and the definition agrees: min(candidates, key=objective)
             ref = exhaustive_best(w, tmpl, acc)
             assert objective(cold, acc.buffer) == objective(ref, acc.buffer)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("G", 0), ("K", -3), ("C", 2.0), ("P", True), ("R", "3"), ("stride_w", None),
+    ("operands", 0), ("N", 1.5)])
+def test_workload_checks_every_size_field(field, value):
+    """Every size field is checked, whatever builds the Workload (the tiler builds thousands
+    of tiles per cold run without dataclasses.replace): refused with the field's name, except
+    True, an int subclass, which is 1."""
+    sizes = dict(G=1, K=4, C=4, P=3, Q=3, R=1, S=1, stride_h=1, stride_w=1, N=1, operands=2)
+    sizes[field] = value
+    if value is True:
+        assert Workload(Kind.CONV, **sizes).P == 1
+        return
+    with pytest.raises(ValueError, match=rf"Workload\.{field} must be a positive integer"):
+        Workload(Kind.CONV, **sizes)
+
+
+def test_workload_tiles_keep_every_field():
+    """_channel_tile spells out every Workload field instead of dataclasses.replace: the tile
+    must equal what replace gives, for a workload with every field off its default."""
+    from dataclasses import fields, replace
+
+    from sqnxt_sim.dataflow.base import _channel_tile
+
+    w = Workload(Kind.CONV, G=2, K=6, C=5, P=7, Q=9, R=3, S=2, stride_h=2, stride_w=3, H=15,
+                 W=26, pad_top=1, pad_bottom=0, pad_left=2, pad_right=1, N=3, operands=3,
+                 residual=2, vector_out=True)
+    assert {f.name for f in fields(Workload)} == {
+        "kind", "G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "H", "W", "pad_top",
+        "pad_bottom", "pad_left", "pad_right", "N", "operands", "residual", "vector_out"}
+    assert _channel_tile.__wrapped__(w, 1, 4, 3) == replace(w, G=1, K=4, C=3, residual=0)

@@ -8,7 +8,7 @@ global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Protocol
 
@@ -199,7 +199,10 @@ def _channel_tiles_cycles(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c
 
 @lru_cache(maxsize=262144)
 def _channel_tile(w: Workload, g: int, k: int, c: int) -> Workload:
-    return replace(w, G=g, K=k, C=c, residual=0)
+    # every field spelled out (dataclasses.replace is several times slower on this hot path)
+    return Workload(w.kind, g, k, c, w.P, w.Q, w.R, w.S, w.stride_h, w.stride_w, w.H, w.W,
+                    w.pad_top, w.pad_bottom, w.pad_left, w.pad_right, w.N, w.operands, 0,
+                    w.vector_out)
 
 
 def _edge_runs(total: int, size: int) -> list[tuple[int, int]]:

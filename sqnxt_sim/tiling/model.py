@@ -132,27 +132,29 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
             base["weight"] * factor["weight"], writes - base["ofmap"], writes)
 
 
+_N_COUNTS = len(Counts().values())
+
+
 @lru_cache(maxsize=262144)
 def array_cost(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int, p: int, q: int
                ) -> ArrayCost:
     """Σ over the buffer tiles of the template's cost (identical tiles counted once); ``array``
     is the template's key (``tmpl.key``), so equal keys share the result."""
     cycles = active = 0
-    total = [0.0] * len(Counts().values())
+    total = [0.0] * _N_COUNTS
     rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
     cols_t = axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-    c_runs = _runs(w.C, c)
+    g_runs, k_runs, c_runs = _runs(w.G, g), _runs(w.K, k), _runs(w.C, c)
 
     def add(cost: ArrayCost, n: int) -> None:
-        nonlocal cycles, active
+        nonlocal cycles, active, total
         cycles += cost.cycles * n
         active = max(active, cost.active_pes)
-        for i, v in enumerate(cost.counts.values()):
-            total[i] += v * n
+        total = [t + v * n for t, v in zip(total, cost.counts.values())]   # (same sums)
 
     for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
-        for gs, gn in _runs(w.G, g):
-            for ks, kn in _runs(w.K, k):
+        for gs, gn in g_runs:
+            for ks, kn in k_runs:
                 for i, (cs, cn) in enumerate(c_runs):
                     tile = _tile(w, gs, ks, cs, rows, cols)
                     mult = rcount * qcount * gn * kn

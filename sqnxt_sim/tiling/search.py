@@ -271,9 +271,10 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
 
     def tiling(i: int) -> Tiling:
-        tr = {lp: int(trips[lp][i]) for lp in LOOPS}
-        order = tuple(lp for lp in _PERMS[best_perm[i]] if tr[lp] > 1)
-        return Tiling(int(G[i]), int(K[i]), int(C[i]), int(P[i]), int(Q[i]), order)
+        # (``.item`` gives the Python int directly, faster than int(array[i]))
+        tr = {lp: trips[lp].item(i) for lp in LOOPS}
+        order = tuple(lp for lp in _PERMS[best_perm.item(i)] if tr[lp] > 1)
+        return Tiling(G.item(i), K.item(i), C.item(i), P.item(i), Q.item(i), order)
 
     return _Candidates(tiling, words, lower)
 
@@ -330,7 +331,13 @@ def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
     channel_bound = getattr(tmpl, "channel_bound", None) if w.has_weights else None
     whole_g: dict = {}
     walk = np.lexsort((cands.lower, cands.words))
-    for i, bound in zip(walk.tolist(), cands.lower[walk].tolist()):
+    bounds = cands.lower[walk]
+    # the least bound from each position of the walk on: once the array cycles found reach
+    # it, no later candidate can join, and the walk stops (what is left would all be skipped)
+    rest = np.minimum.accumulate(bounds[::-1])[::-1].tolist()
+    for i, bound, floor in zip(walk.tolist(), bounds.tolist(), rest):
+        if floor >= least:
+            break
         if bound >= least:
             continue
         t = cands.tilings(i)
