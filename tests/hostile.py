@@ -215,6 +215,68 @@ def accelerator_cases() -> list[Case]:
     return cases
 
 
+# -- energy and area table files, Accelergy ERT/ART (issue 13) ----------------------------------
+NUMBER_BAD = [-1, "abc", [1], {}, None, True, float("nan"), float("inf"), 1.0e30]
+TABLE_BAD = {
+    "energy": {**{k: NUMBER_BAD for k in ("mac", "rf_read", "array", "sram_write", "dram_read",
+                                          "leakage")},
+               "mac": [0, *NUMBER_BAD], "unit": ["joules", 3, None],
+               "ref_buffer_kb": [0, *NUMBER_BAD], "ref_rf_registers": [0, 1.5, 10**9, "x", True],
+               "capacity_exponent": [2.5, *NUMBER_BAD], "name": [3, None, [1]],
+               "source": [3, {}], "bogus": [1], "components": [{"mac": ["mac", "mac"]}],
+               "preset": ["nope", 3]},
+    "area": {**{k: NUMBER_BAD for k in ("mac", "rf_bit", "network_pe", "buffer_kb")},
+             "node": [3, None], "bogus": [1], "preset": ["nope", 3],
+             "components": [{"mac": "mac"}]},
+}
+OWN_ERT = {"ERT": {"version": 0.3, "tables": [
+    {"name": f"x.{c}", "actions": [{"name": a, "arguments": None, "energy": 1.0} for a in acts]}
+    for c, acts in (("mac", ["mac"]), ("rf", ["read", "write"]), ("array", ["transfer"]),
+                    ("global_buffer", ["read", "write"]), ("dram", ["read", "write"]))]}}
+ERT_BAD = [  # (document, the error carries a line number)
+    ({"ERT": 3}, True), ({"nothing": 1}, True), ({"ERT": {"tables": [{"actions": []}]}}, True),
+    ({"ERT": {"tables": [{"name": "x.mac", "actions": 3}]}}, True),
+    ({"ERT": {"tables": [{"name": "x.mac", "actions": [{"name": "mac", "energy": "lots"}]}]}},
+     True),
+    ({"ERT": {"tables": OWN_ERT["ERT"]["tables"][1:]}}, False),              # no mac at all
+    ({"ERT": {"tables": [*OWN_ERT["ERT"]["tables"], {"name": "y.mac", "actions": []}]}}, False),
+    ({"ERT": {"tables": [{**t, "actions": [{"name": "idle", "energy": 0}]}
+                         for t in OWN_ERT["ERT"]["tables"]]}}, True),        # no such action
+    ({"ERT": {"tables": [{"name": "x.mac", "actions": [{"name": "mac", "energy": -1.0}]},
+                         *OWN_ERT["ERT"]["tables"][1:]]}}, True),
+]
+
+
+def _table_files(kind, key, value):
+    preset = (ROOT / "accelerators" / kind / ("eyeriss.yaml" if kind == "energy"
+                                              else "accelergy40.yaml"))
+    doc = yaml.safe_load(preset.read_text(encoding="utf-8"))
+    doc[key] = value
+    return (("acc.yaml", f"{kind}: table.yaml\n".encode()), ("table.yaml", _dump(doc)),
+            ("tiny.yaml", TINY.encode()))
+
+
+def table_cases() -> list[Case]:
+    cases = []
+    for kind, keys in TABLE_BAD.items():
+        for key, values in keys.items():
+            for vi, value in enumerate(values):
+                cases.append(Case(f"table:{kind}.{key}={vi}",
+                                  ("run", "tiny.yaml", "-a", "acc.yaml", "-o", "out.txt"),
+                                  partial(_table_files, kind, key, value), "table.yaml"))
+    for i, (doc, line) in enumerate(ERT_BAD):
+        cases.append(Case(f"table:ert={i}", ("run", "tiny.yaml", "-a", "acc.yaml", "-o",
+                                             "out.txt"),
+                          (("acc.yaml", b"energy: {accelergy: ERT.yaml}\n"),
+                           ("ERT.yaml", _dump(doc)), ("tiny.yaml", TINY.encode())),
+                          "ERT.yaml", line=line))
+    cases.append(Case("table:missing-file", ("run", "tiny.yaml", "-a", "acc.yaml", "-o",
+                                             "out.txt"),
+                      (("acc.yaml", b"area: no_such_table.yaml\n"), ("tiny.yaml", TINY.encode())),
+                      "no_such_table.yaml", line=False))
+    return cases
+
+
 # -- SCALE-Sim topologies -----------------------------------------------------------------------
 CSV_HEADER = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
               "Num Filter, Strides,")
@@ -413,7 +475,7 @@ def issue_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     cases = (issue_cases() + network_cases() + accelerator_cases() + topology_cases()
-             + sweep_cases())
+             + sweep_cases() + table_cases())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "case ids must be distinct"
     return cases

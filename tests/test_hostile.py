@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile import ROOT, SWEEP_BASE, TINY, Case, _dump, all_cases, sample
+from hostile import ROOT, SWEEP_BASE, TINY, Case, _dump, all_cases, sample, table_cases
 
 from sqnxt_sim.cli import main
 
@@ -87,6 +87,14 @@ def test_hostile_inputs_fail_cleanly(tmp_path, capsys):
         print(f"\nhostile inputs: {len(cases)} generated, {len(chosen)} tried, "
               f"{len(chosen) - len(failures)} clean errors")
     assert not failures, f"{len(failures)} of {len(chosen)} not clean:\n" + "\n".join(
+        failures[:40])
+
+
+def test_every_bad_table_file_fails_cleanly(tmp_path):
+    # energy/area table files and Accelergy ERTs (issue 13): few enough to run them all
+    cases = table_cases()
+    failures = [f for c in cases if (f := _check(c, tmp_path)) is not None]
+    assert not failures, f"{len(failures)} of {len(cases)} not clean:\n" + "\n".join(
         failures[:40])
 
 

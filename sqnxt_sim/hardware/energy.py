@@ -245,10 +245,12 @@ def from_ert(path, components, base: str | None) -> dict:
         _, entry, at = tables.find_component(entries, comp, "ERT", file,
                                              f"energy.components.{action}")
         acts = entry.get("actions")
-        hits = [a for a in acts if isinstance(a, dict) and a.get("name") == act] \
-            if isinstance(acts, list) else []
+        if not isinstance(acts, list):
+            raise AcceleratorError(f"ERT component {comp!r}: actions must be a list", file=file,
+                                   line=at, field=f"energy.components.{action}")
+        hits = [a for a in acts if isinstance(a, dict) and a.get("name") == act]
         if not hits:
-            have = ", ".join(str(a.get("name")) for a in acts or [] if isinstance(a, dict))
+            have = ", ".join(str(a.get("name")) for a in acts if isinstance(a, dict))
             raise AcceleratorError(f"ERT component {comp!r} has no action {act!r} (it has: "
                                    f"{have})", file=file, line=at,
                                    field=f"energy.components.{action}")
