@@ -148,22 +148,12 @@ def from_art(path, components, base: str | None) -> dict:
     """Per-unit areas (µm²) from an Accelergy ART or ART_summary: each unit names an entry and
     that entry's size, e.g. ``rf_bit: {component: psum_spad, bits: 256}`` (16 × 16-bit) or
     ``buffer_kb: {component: shared_glb, kb: 100}``."""
-    if not isinstance(path, str):
-        raise AcceleratorError("area.accelergy must be the path of an ART .yaml file",
-                               field="area.accelergy")
-    file, doc = tables.read_table(tables.resolve(path, base), "Accelergy ART")
-    entries = tables.accelergy_entries(doc, "ART", file)
-    if components is not None and not isinstance(components, dict):
-        raise AcceleratorError("area.components must map our units to ART entries",
-                               field="area.components")
-    for k in components or {}:
-        if k not in UNITS:
-            raise AcceleratorError(f"area.components: unknown unit {k!r} (allowed: "
-                                   f"{', '.join(UNITS)})", field=f"area.components.{k}")
+    file, entries, components = tables.open_accelergy(path, components, base, "ART", "area",
+                                                       UNITS, "unit")
     values: dict = {"name": f"accelergy:{path}", "node": "", "source": f"Accelergy ART {path}"}
     for unit in UNITS:
         field = f"area.components.{unit}"
-        given = (components or {}).get(unit)
+        given = components.get(unit)
         if given is None:
             comp, size = DEFAULT_COMPONENTS[unit]
         elif isinstance(given, str):

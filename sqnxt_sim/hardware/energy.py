@@ -224,22 +224,12 @@ def _component_spec(action: str, v, file):
 def from_ert(path, components, base: str | None) -> dict:
     """Our actions' energies (pJ per 16-bit word or per MAC) read from an Accelergy ERT or
     ERT_summary file; several entries of one action (Accelergy's argument variants) average."""
-    if not isinstance(path, str):
-        raise AcceleratorError("energy.accelergy must be the path of an ERT .yaml file",
-                               field="energy.accelergy")
-    file, doc = tables.read_table(tables.resolve(path, base), "Accelergy ERT")
-    entries = tables.accelergy_entries(doc, "ERT", file)
-    if components is not None and not isinstance(components, dict):
-        raise AcceleratorError("energy.components must map our actions to ERT entries",
-                               field="energy.components")
-    for k in components or {}:
-        if k not in ACTIONS:
-            raise AcceleratorError(f"energy.components: unknown action {k!r} (allowed: "
-                                   f"{', '.join(ACTIONS)})", field=f"energy.components.{k}")
+    file, entries, components = tables.open_accelergy(path, components, base, "ERT", "energy",
+                                                       ACTIONS, "action")
     values: dict = {"name": f"accelergy:{path}", "unit": "pJ",
                     "source": f"Accelergy ERT {path}"}
     for action in ACTIONS:
-        given = (components or {}).get(action)
+        given = components.get(action)
         comp, act, words = (_component_spec(action, given, file) if given is not None
                             else DEFAULT_COMPONENTS[action])
         _, entry, at = tables.find_component(entries, comp, "ERT", file,

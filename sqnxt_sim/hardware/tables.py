@@ -122,3 +122,22 @@ def load_file(path: str, base: str | None, what: str, prefix: str, parse):
     except AcceleratorError as e:
         key = (e.field or "").removeprefix(f"{prefix}.").split(".")[0]
         raise e.located(file=path, line=line(doc, key) if key in doc else 1) from None
+
+
+def open_accelergy(path, components, base: str | None, kind: str, prefix: str,
+                   names: tuple[str, ...], what: str):
+    """(file, entries, components) of the Accelergy ``kind`` (ERT, ART) named under
+    ``prefix.accelergy``, with ``components`` checked to name only ``names`` (our ``what``)."""
+    if not isinstance(path, str):
+        raise AcceleratorError(f"{prefix}.accelergy must be the path of an {kind} .yaml file",
+                               field=f"{prefix}.accelergy")
+    file, doc = read_table(resolve(path, base), f"Accelergy {kind}")
+    entries = accelergy_entries(doc, kind, file)
+    if components is not None and not isinstance(components, dict):
+        raise AcceleratorError(f"{prefix}.components must map our {what}s to {kind} entries",
+                               field=f"{prefix}.components")
+    for k in components or {}:
+        if k not in names:
+            raise AcceleratorError(f"{prefix}.components: unknown {what} {k!r} (allowed: "
+                                   f"{', '.join(names)})", field=f"{prefix}.components.{k}")
+    return file, entries, components or {}
