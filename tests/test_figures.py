@@ -303,3 +303,17 @@ def test_run_plot_names_charts_after_the_accelerator_file(tmp_path, write_net):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
         "tiny__my_array_ws__cycles.svg", "tiny__my_array_ws__energy.svg"]
+
+
+def test_compare_plot_takes_the_figure_options_and_names_like_run(tmp_path, write_net):
+    net = write_net(TINY)
+    res = CliRunner().invoke(main, ["compare", net, "--set", "pe_array.rows=8", "--set",
+                                    "pe_array.cols=8", "--plot", str(tmp_path / "p"),
+                                    "--style", "paper", "--figure-format", "pdf"])
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in (tmp_path / "p").iterdir())
+    assert files == ["compare__default_8x8.pdf"]
+    assert (tmp_path / "p" / files[0]).read_bytes().startswith(b"%PDF")
+    res = CliRunner().invoke(main, ["compare", net, "--plot", str(tmp_path / "q"),
+                                    "--dpi", "5"])
+    assert res.exit_code == 2 and "--dpi" in res.output

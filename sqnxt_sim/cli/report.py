@@ -43,6 +43,7 @@ from .options import (
               help="Also write a time-and-energy bar chart (PNG and SVG) into this directory.")
 @output_options()
 @clean_errors
+@figure_options
 def compare(networks: tuple[str, ...], accels: tuple[str, ...], dataflows: tuple[str, ...],
             sets: tuple[str, ...], batch: int | None, baseline: str | None, per_layer: bool,
             plot_dir: str | None, fmt: str, out: str | None) -> None:
@@ -105,7 +106,8 @@ def compare(networks: tuple[str, ...], accels: tuple[str, ...], dataflows: tuple
         title = (f"Networks on {cmp.accelerators[0]} ({cmp.dataflows[0]})" if not extra
                  else "Networks × " + " × ".join(f"{d}s" for d in extra))
         fig = charts.comparison_chart(df.assign(accelerator=labels), title=title)
-        name = "__".join(charts.slug(x) for x in dict.fromkeys(labels))[:120]
+        names = labels if extra else [r.accelerator_stem for r in runs]
+        name = "__".join(charts.slug(x) for x in dict.fromkeys(names))[:120]
         for p in charts.save(fig, Path(plot_dir) / f"compare__{name}"):
             click.echo(f"wrote {p}", err=True)
 

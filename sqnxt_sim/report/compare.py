@@ -333,7 +333,8 @@ def run_comparison(networks: Sequence, accelerators: Sequence | None = None,
                 overrides["dataflow"] = flow
             if a is None or isinstance(a, str | Path):
                 acc = load_acc(a, overrides)
-                stem = Path(a).stem if a is not None else acc.name
+                # as run --plot names its charts: the file's stem, or default_RxC
+                stem = Path(a).stem if a is not None else f"default_{acc.rows}x{acc.cols}"
             else:
                 acc = a
                 if overrides:   # a loaded accelerator: re-validated with the overrides
