@@ -176,6 +176,8 @@ class Accelerator:
     array: ArraySpec = field(init=False, repr=False, compare=False)
     buffer: BufferSpec = field(init=False, repr=False, compare=False)
     dram: DramSpec = field(init=False, repr=False, compare=False)
+    # the energy table at this design's buffer and RF sizes (docs/model.md §7.1)
+    unit_energy: EnergyTable = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "array", ArraySpec(
@@ -186,16 +188,13 @@ class Accelerator:
                                                       self.tiling_objective))
         object.__setattr__(self, "dram", DramSpec(self.dram_bandwidth_gbps,
                                                   self.dram_latency_cycles, self.clock_mhz))
+        object.__setattr__(self, "unit_energy", self.energy.at(self.buffer_kb, self.rf_registers)
+                           if isinstance(self.energy, EnergyTable) else self.energy)
 
     # -- derived -------------------------------------------------------------------------------
     @property
     def pes(self) -> int:
         return self.rows * self.cols
-
-    @property
-    def unit_energy(self) -> EnergyTable:
-        """The energy table at this design's buffer and RF sizes (docs/model.md §7.1)."""
-        return self.energy.at(self.buffer_kb, self.rf_registers)
 
     @property
     def area_parts(self) -> Area:
