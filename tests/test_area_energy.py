@@ -348,3 +348,24 @@ def test_area_study_front_follows_declared_directions():
     df = pd.DataFrame({"time_ms": [1.0, 2.0, 3.0], "perf_per_area": [5.0, 9.0, 1.0]})
     # 3 is dominated by 1 (slower and less per mm²); 1 and 2 trade time for throughput
     assert front(df, ["time_ms", "perf_per_area"]).tolist() == [True, True, False]
+
+
+def test_static_energy_shows_in_the_table_and_the_energy_chart():
+    # with leakage, the per-layer shares and the stacked bars still account for all energy
+    from sqnxt_sim.report import charts
+    from sqnxt_sim.report.tables import result_table
+
+    leak = energy_table({"preset": "eyeriss", "leakage": 5.0})
+    res = simulate(loads_network(NET), Accelerator(rows=4, cols=4, energy=leak))
+    assert "static (%)" in result_table(res).splitlines()[0]
+    fig = charts.energy_chart(res)
+    ax = fig.axes[0]
+    tops = {}
+    for p in ax.patches:
+        x = round(p.get_x() + p.get_width() / 2)
+        tops[x] = max(tops.get(x, 0.0), p.get_y() + p.get_height())
+    live = [r for r in res.records if r.energy > 0]
+    div = max(r.energy for r in res.records) / max(tops.values())
+    assert [t * div for _, t in sorted(tops.items())] == pytest.approx([r.energy for r in live])
+    plain = simulate(loads_network(NET), Accelerator(rows=4, cols=4))
+    assert "static (%)" not in result_table(plain).splitlines()[0]

@@ -28,6 +28,7 @@ LEVELS = (("energy_mac", "#332288", ""),
           ("energy_array", "#44AA99", "//"),
           ("energy_sram", "#DDCC77", ""),
           ("energy_dram", "#882255", "\\\\"))
+STATIC = ("energy_static", "#BBBBBB", "..")   # drawn only when a table has leakage
 
 
 def slug(text: str) -> str:
@@ -269,11 +270,13 @@ def energy_chart(result, title: str | None = None):
         cap = max(b - a for a, b in rows)
         fig, axes = _rows_figure(len(rows))
         div, pre = _scale(float(L["energy"].max()))
+        levels = (*LEVELS, STATIC) if "energy_static" in L and L["energy_static"].any() \
+            else LEVELS
         for ax, (a, b) in zip(axes, rows):
             idx = keep[a:b]
             xs = list(range(b - a))
             bottom = [0.0] * len(idx)
-            for col, colour, hatch in LEVELS:
+            for col, colour, hatch in levels:
                 vals = [L[col].iloc[i] / div for i in idx]
                 ax.bar(xs, vals, width=0.8, bottom=bottom, color=colour, hatch=hatch,
                        edgecolor="white", lw=0)
@@ -282,7 +285,7 @@ def energy_chart(result, title: str | None = None):
             _dataflow_strip(ax, xs, [L["dataflow"].iloc[i] for i in idx])
             ax.set_ylabel(axis_label("energy", pre))
         handles = [(Patch(facecolor=c, hatch=h, edgecolor="white", lw=0), metrics.get(k).label)
-                   for k, c, h in LEVELS]
+                   for k, c, h in levels]
         handles += [(p, f"band: {lab}") for p, lab in _dataflow_handles(L["dataflow"].iloc[keep])]
         _legend_above(fig, *zip(*handles), ncol=min(len(handles), 4))
         s = result.summary

@@ -104,6 +104,8 @@ def result_table(result) -> str:
         "sram (%)": (L["energy_sram"] / e).map(_pct),
         "dram (%)": (L["energy_dram"] / e).map(_pct),
     })
+    if L["energy_static"].any():      # a table with leakage: the shares still sum to 100 %
+        df["static (%)"] = (L["energy_static"] / e).map(_pct)
     body = render(df, {"MACs": fmt_int, "cycles": fmt_int, energy_head: lambda v: f"{v:.4g}"},
                   align_left=("name", "type", "flow", "out (CxHxW)"))
     te = s["energy"] or 1.0
