@@ -7,6 +7,7 @@ here as a different objective value.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,59 @@ def test_search_agrees_with_exhaustive(w, acc, dataflow):
     assert (fast is None) == (slow is None)
     if fast is not None:
         assert objective(fast, acc.buffer) == objective(slow, acc.buffer)
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers(), accelerators(), st.booleans(), st.sampled_from(["os", "simd"]))
+def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
+    """A template's ``tiled_cycles`` (every candidate at once) must equal ``array_cost``'s sum
+    over the buffer tiles of the template's cost, candidate by candidate; where it gives None
+    the search walks with bounds instead."""
+    import numpy as np
+
+    from sqnxt_sim.tiling.model import array_cost
+    from sqnxt_sim.tiling.search import _fit
+
+    if (dataflow == "simd") == (w.kind is Kind.CONV):
+        dataflow = "os"
+    acc = Accelerator(rows=acc.array.rows, cols=acc.array.cols,
+                      rf_registers=acc.array.rf_registers, sparsity=acc.array.sparsity,
+                      buffer_kb=acc.buffer.kb, os_preload_overlap=overlap)
+    tmpl = template(dataflow)
+    array = tmpl.key(acc.array)
+    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
+    if fit is None:
+        return
+    sizes = {d: s[i] for d, s, i in zip("GKCPQ", fit.sizes, fit.idx)}
+    trips = {d: -(-getattr(w, d) // sizes[d]) for d in "GKCPQ"}
+    exact = tmpl.tiled_cycles(w, array, sizes, trips)
+    if exact is None:
+        assert w.kind is not Kind.CONV or w.vector_out
+        return
+    exact = np.broadcast_to(exact, fit.idx[0].shape)
+    for j in range(len(exact)):
+        tile = [int(sizes[d][j]) for d in "GKCPQ"]
+        assert int(exact[j]) == array_cost(w, tmpl, array, *tile).cycles, tile
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers(), accelerators(), st.sampled_from(["os", "simd"]))
+def test_exact_front_chooses_what_the_bounded_walk_chooses(w, acc, dataflow):
+    """With every candidate's cycles known the front is built without bounds; it must choose
+    the very tiling (loop order included) the bounded walk chooses, ties and all."""
+    from sqnxt_sim.tiling import search
+
+    if (dataflow == "simd") == (w.kind is Kind.CONV):
+        dataflow = "os"
+    tmpl = template(dataflow)
+    array = tmpl.key(acc.array)
+    gran = tmpl.granularity(w, array)
+    args = (w, tmpl, array, acc.buffer, acc.dram, gran)
+    search.clear_fronts()
+    fast = search._search(*args)
+    search.clear_fronts()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(type(tmpl), "tiled_cycles", lambda *a: None)
+        walked = search._search(*args)
+    search.clear_fronts()
+    assert fast == walked

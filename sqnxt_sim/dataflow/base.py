@@ -8,6 +8,7 @@ global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Protocol
@@ -108,6 +109,11 @@ class Template(Protocol):
         tiling search, which tests/test_tiling_search.py checks against exhaustive search."""
         ...
 
+    # Optional: ``tiled_cycles(w, array, sizes, trips)`` -> the exact array cycles of every
+    # candidate tiling at once (same arguments as ``compute_bound``), or None for workloads it
+    # cannot sum in closed form.  With it the search needs no bounded walk (docs/model.md §6.1;
+    # tests/test_tiling_search.py checks it against the per-tile sum).
+
 
 _REGISTRY: dict[str, Template] = {}
 
@@ -162,6 +168,20 @@ def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
     each tile reads: halo included, padding excluded (it is generated at the array edge)."""
     return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
                for s in range(0, out, size))
+
+
+@lru_cache(maxsize=65536)
+def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
+               ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
+    """Tiles of ``size`` output rows (or columns) as classes (out, in, pad_lo, pad_hi) → count:
+    the input each tile reads (padding excluded) and the padding it sees."""
+    c: Counter = Counter()
+    for p0 in range(0, out, size):
+        n = min(size, out - p0)
+        lo = p0 * stride - pad_lo
+        hi = (p0 + n - 1) * stride - pad_lo + kernel
+        c[(n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))] += 1
+    return tuple(c.items())
 
 
 def rows_needed(out: int, stride: int, kernel: int, size: int) -> int:

@@ -260,3 +260,51 @@ class OutputStationary:
         # more tile rows or column tiles only add preloads, broadcasts and drains (a unit's
         # max(b, t_r) is superadditive in t_r), so the map may be taken whole (§6.1)
         return channel_tiles_bound(w, self, array, g, k, c)
+
+    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
+        """The exact array cycles of a convolution under every buffer tiling at once (numpy
+        arrays over candidates, as ``compute_bound`` takes them), or None where only the
+        per-tile sum is known (pooling, element-wise adds, FC layers across the PEs).
+
+        ``os_cost``'s cycles of one tile are g · ⌈q/N_c⌉ · Σ over its tile rows t_r and filter
+        groups f of (c · A(f, t_r) + B(f, t_r) + f · t_r · refill), where A is one channel's
+        stream cycles per phase unit (Σ max(b_i, t_r) with overlap, φ·t_r + Σ b_i without)
+        and B what the first preload and the last unit add (min(b_last, t_r) with overlap, 0
+        without).  Summed over the buffer tiles the groups add up to G, the column tiles to
+        Σ⌈q/N_c⌉, the channels to C (n_c slices, the first without a partial-sum refill) and
+        f · t_r to K · P; A and B depend only on which filter-group size meets which tile-row
+        size, at most three of each.  Integer arithmetic throughout, so the sum equals
+        ``array_cost``'s (tests/test_tiling_search.py)."""
+        if w.kind is not Kind.CONV or self._vector(w, array):
+            return None
+        import numpy as np  # (with the tiling search, not at import)
+
+        K, P, Q = sizes["K"], sizes["P"], sizes["Q"]
+        rf, rows, cols = array.rf_registers, array.rows, array.cols
+        k_full, k_rem = w.K // K, w.K % K
+        p_full, p_rem = w.P // P, w.P % P
+        # (size, how many) of the filter groups and of the tile rows over all buffer tiles
+        groups = ((rf, k_full * (K // rf) + k_rem // rf), (K % rf, k_full * (K % rf > 0)),
+                  (k_rem % rf, k_rem % rf > 0))
+        tile_rows = ((rows, p_full * (P // rows) + p_rem // rows),
+                     (P % rows, p_full * (P % rows > 0)), (p_rem % rows, p_rem % rows > 0))
+        taps = phase_taps(w)
+        scale = (1.0 - array.sparsity)
+        sum_a = sum_b = 0
+        for f, nf in groups:
+            if isinstance(f, int):     # (the whole RF: one value for every candidate)
+                b = [ceil(scale * f * t - 1e-9) for t in taps]
+            else:
+                b = [np.ceil(scale * f * t - 1e-9).astype(np.int64) for t in taps]
+            for tr, nt in tile_rows:
+                n = nf * nt
+                if array.os_preload_overlap:
+                    a = sum(np.maximum(bi, tr) for bi in b)
+                    sum_b = sum_b + n * np.minimum(b[-1], tr)
+                else:
+                    a = len(taps) * tr + sum(b)
+                sum_a = sum_a + n * a
+        q_rem = w.Q % Q
+        col_tiles = (w.Q // Q) * -(-Q // cols) + -(-q_rem // cols)
+        n_c = trips["C"]
+        return w.G * col_tiles * (w.C * sum_a + n_c * sum_b + w.K * w.P * (2 * n_c - 1))

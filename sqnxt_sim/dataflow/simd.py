@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..hardware.parts import ArraySpec
 from ..workload import Kind, Workload, ceil_div
-from .base import ArrayCost, Counts, Granularity, inbound, register
+from .base import ArrayCost, Counts, Granularity, axis_tiles, inbound, register
 
 
 def simd_reads(w: Workload) -> int:
@@ -51,3 +51,47 @@ class Simd:
     def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         # tiles split the words read without changing their total; each tile rounds up
         return ceil_div(simd_reads(w), array.lanes)
+
+    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
+        """The exact cycles under every buffer tiling at once (numpy arrays over candidates):
+        Σ over the tiles of ⌈words read / lanes⌉, a tile's words being its groups × the
+        in-bound rows × the in-bound columns its windows read (or its operands' words) — the
+        tiles taken by class, as ``array_cost`` sums them."""
+        import numpy as np  # (with the tiling search, not at import)
+
+        lanes = array.lanes
+        rows = _axis_reads(w, sizes["P"], w.stride_h, w.R, w.pad_top, w.H, w.P)
+        cols = _axis_reads(w, sizes["Q"], w.stride_w, w.S, w.pad_left, w.W, w.Q)
+        # (candidates, row classes, column classes): tiles of each class pair, words per group
+        count = rows[0][:, :, None] * cols[0][:, None, :]
+        words = rows[1][:, :, None] * cols[1][:, None, :]
+        if w.kind is Kind.ELTWISE:
+            words = words * w.operands
+        g = sizes["G"]
+        total = 0
+        for gs, gn in ((g, w.G // g), (w.G % g, (w.G % g > 0).astype(np.int64))):
+            per = -(-(np.asarray(gs)[:, None, None] * words) // lanes)
+            total = total + np.asarray(gn) * (count * per).sum(axis=(1, 2))
+        return total
+
+
+def _axis_reads(w: Workload, size, stride: int, kernel: int, pad_lo: int, extent: int,
+                out: int):
+    """Per candidate tile size along one axis: (tiles of each class, in-bound rows a tile of
+    that class reads) as two (candidates, classes) arrays, classes padded with empty ones."""
+    import numpy as np
+
+    uniq, inv = np.unique(size, return_inverse=True)
+    per_size = []
+    for s in uniq.tolist():
+        classes = axis_tiles(out, s, stride, kernel, pad_lo, extent)
+        if w.kind is Kind.ELTWISE:
+            per_size.append([(n, cls[0]) for cls, n in classes])
+        else:
+            per_size.append([(n, inbound(cls[0], stride, kernel, cls[2], cls[1]))
+                             for cls, n in classes])
+    width = max(len(c) for c in per_size)
+    table = np.zeros((len(uniq), width, 2), dtype=np.int64)
+    for i, c in enumerate(per_size):
+        table[i, :len(c)] = c
+    return table[inv, :, 0], table[inv, :, 1]

@@ -9,14 +9,13 @@ array cycles are the template's, summed over the buffer tiles; the time is ``lay
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
 from math import ceil
 
-from ..dataflow.base import ArrayCost, Counts, footprint, rows_needed
+from ..dataflow.base import ArrayCost, Counts, axis_tiles, footprint, rows_needed
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..operands import Operand
 from ..workload import Kind, Workload
@@ -60,20 +59,6 @@ class TiledCost:
 def _runs(total: int, size: int) -> list[tuple[int, int]]:
     full, rem = divmod(total, size)
     return [(s, n) for s, n in ((size, full), (rem, 1 if rem else 0)) if n]
-
-
-@lru_cache(maxsize=65536)
-def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
-               ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
-    """Tiles of ``size`` output rows (or columns) as classes (out, in, pad_lo, pad_hi) → count:
-    the input each tile reads (padding excluded) and the padding it sees."""
-    c: Counter = Counter()
-    for p0 in range(0, out, size):
-        n = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + n - 1) * stride - pad_lo + kernel
-        c[(n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))] += 1
-    return tuple(c.items())
 
 
 @lru_cache(maxsize=262144)

@@ -179,6 +179,8 @@ class _Candidates:
     tilings: Callable[[int], Tiling]   # candidate index -> its tiling (built on demand)
     words: np.ndarray        # DRAM words moved, per candidate
     lower: np.ndarray        # lower bound on the array cycles, per candidate
+    cycles: np.ndarray | None   # the exact array cycles, per candidate, where the template
+                                # gives them all at once (``tiled_cycles``)
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,9 +268,14 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
                + outs * (2 * f_ofmap - 1)).astype(np.float64)
     best_perm = traffic.argmin(axis=0)
     words = traffic[best_perm, np.arange(len(G))]
-    lower = tmpl.compute_bound(w, array, {"G": G, "K": K, "C": C, "P": P, "Q": Q},
-                               {**trips, "G": -(-w.G // G)})
+    sizes = {"G": G, "K": K, "C": C, "P": P, "Q": Q}
+    trips["G"] = -(-w.G // G)
+    lower = tmpl.compute_bound(w, array, sizes, trips)
     lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
+    exact = getattr(tmpl, "tiled_cycles", None)
+    cycles = exact(w, array, sizes, trips) if exact is not None else None
+    if cycles is not None:
+        cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
 
     def tiling(i: int) -> Tiling:
         # (``.item`` gives the Python int directly, faster than int(array[i]))
@@ -276,7 +283,7 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         order = tuple(lp for lp in _PERMS[best_perm.item(i)] if tr[lp] > 1)
         return Tiling(G.item(i), K.item(i), C.item(i), P.item(i), Q.item(i), order)
 
-    return _Candidates(tiling, words, lower)
+    return _Candidates(tiling, words, lower, cycles)
 
 
 class _Bounded(dict):
@@ -297,6 +304,12 @@ class _Bounded(dict):
 
 
 _FRONTS = _Bounded(16384)    # (layer, template, array key, granularity, candidate set) -> front
+
+
+def clear_fronts() -> None:
+    """Forget every memoised front (tests compare two ways of building one)."""
+    _FRONTS.cache_clear()
+    _front.cache_clear()
 
 
 @lru_cache(maxsize=16384)
@@ -324,6 +337,8 @@ def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
     import numpy as np
 
     cands = _vector_candidates(w, tmpl, array, fit)
+    if cands.cycles is not None:
+        return _exact_front(cands)
     arr = array
     front: list[tuple[Tiling, int, float]] = []
     least = float("inf")
@@ -357,6 +372,22 @@ def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
             front.append((t, cycles, float(cands.words[i])))
             least = cycles
     return tuple(front)
+
+
+def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
+    """The front when every candidate's array cycles are known: the walk of ``_front_of``
+    without bounds — in order of traffic, then cycles, then the bound and the candidate's
+    place (so of candidates equal in both the walk's first is kept), each that beats the
+    least array cycles before it."""
+    import numpy as np
+
+    walk = np.lexsort((cands.lower, cands.cycles, cands.words))
+    cycles = cands.cycles[walk]
+    joins = np.empty(len(walk), dtype=bool)
+    joins[:1] = True
+    np.less(cycles[1:], np.minimum.accumulate(cycles)[:-1], out=joins[1:])
+    return tuple((cands.tilings(i), cands.cycles.item(i), cands.words.item(i))
+                 for i in walk[joins].tolist())
 
 
 def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec, gran
