@@ -124,3 +124,35 @@ def test_exact_front_chooses_what_the_bounded_walk_chooses(w, acc, dataflow):
         walked = search._search(*args)
     search.clear_fronts()
     assert fast == walked
+
+
+@settings(max_examples=100, deadline=None)
+@given(layers(), accelerators(), st.sampled_from(["os", "ws", "simd"]), st.data())
+def test_least_traffic_and_its_order_are_the_definitions(w, acc, dataflow, data):
+    """Each candidate's DRAM words are the least over every order of its tiled loops, by
+    ``dram_words`` (the scalar definition), and its order is the first such order of
+    ``permutations(LOOPS)`` — the vectorised figures and the one-candidate order search must
+    both agree with it."""
+    from itertools import permutations
+
+    from sqnxt_sim.tiling import LOOPS, Tiling, dram_words
+    from sqnxt_sim.tiling.search import _fit, _vector_candidates
+
+    if w.kind is not Kind.CONV:
+        dataflow = "simd" if dataflow == "ws" else dataflow
+    tmpl = template(dataflow)
+    array = tmpl.key(acc.array)
+    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
+    if fit is None:
+        return
+    cands = _vector_candidates(w, tmpl, array, fit)
+    for i in data.draw(st.lists(st.integers(0, len(cands.words) - 1), min_size=1, max_size=8)):
+        t = cands.tilings(i)
+        tiled = [lp for lp in LOOPS if getattr(t, lp) < getattr(w, lp)]
+        traffic = [(sum(dram_words(w, Tiling(t.G, t.K, t.C, t.P, t.Q,
+                                             tuple(lp for lp in perm if lp in tiled)))), perm)
+                   for perm in permutations(LOOPS)]
+        least = min(words for words, _ in traffic)
+        first = next(perm for words, perm in traffic if words == least)
+        assert cands.words[i] == least
+        assert t.order == tuple(lp for lp in first if lp in tiled)

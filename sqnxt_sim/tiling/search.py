@@ -135,33 +135,43 @@ def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpe
 
 
 _PERMS = tuple(permutations(LOOPS))
+_BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
 
 
 @lru_cache(maxsize=1)
-def _refetch_tables() -> dict[str, np.ndarray]:
+def _refetch_table() -> tuple[tuple[tuple[bool, bool, bool, bool], ...], ...]:
     """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
-    tiled loops: ``table[X][order, mask]`` is true when loop X does not index the operand and
-    comes before (outside) a tiled loop that does — then X's trip count multiplies it (a loop
-    with one trip multiplies by one, so X itself need not be tiled).  ``mask`` has bit i set
-    when LOOPS[i] is tiled.  Equivalent to reading each order's positions candidate by
-    candidate, with 16 cases instead of a per-candidate walk."""
-    import numpy as np
+    tiled loops: ``table[order][mask]`` says whether K's trips multiply the ifmap, P's and
+    Q's the weights and C's the partial sums — true when the loop does not index the operand
+    and comes before (outside) a tiled loop that does.  ``mask`` has bit i set when LOOPS[i]
+    is tiled."""
+    def refetched(perm, x, rel, mask):
+        after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
+        return bool(mask & after)
 
-    out = {}
-    for op, rel in RELEVANT.items():
-        for x in LOOPS:
-            if x in rel:
-                continue
-            t = np.zeros((len(_PERMS), 16), dtype=bool)
-            for o, perm in enumerate(_PERMS):
-                after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
-                for m in range(16):
-                    t[o, m] = bool(m & after)
-            out[f"{op}.{x}"] = t
-    return out
+    return tuple(tuple((refetched(perm, "K", RELEVANT["ifmap"], m),
+                        refetched(perm, "P", RELEVANT["weight"], m),
+                        refetched(perm, "Q", RELEVANT["weight"], m),
+                        refetched(perm, "C", RELEVANT["ofmap"], m)) for m in range(16))
+                 for perm in _PERMS)
 
 
-_BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
+def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tuple[str, ...]:
+    """The tiled loops in the first order (of ``permutations(LOOPS)``) that moves the least
+    traffic (§6.2), for one candidate: ``ifmap``, ``weights`` and ``outs`` are the words each
+    operand moves when fetched once."""
+    mask = sum(_BIT[lp] for lp in LOOPS if trips[lp] > 1)
+    t_k, t_p, t_q, t_c = trips["K"], trips["P"], trips["Q"], trips["C"]
+    best = best_perm = None
+    for perm, row in zip(_PERMS, _refetch_table()):
+        k, p, q, c = row[mask]
+        traffic = (ifmap * (t_k if k else 1) + weights * (t_p if p else 1) * (t_q if q else 1)
+                   + outs * (2 * (t_c if c else 1) - 1))
+        if best is None or traffic < best:
+            best, best_perm = traffic, perm
+    return tuple(lp for lp in best_perm if trips[lp] > 1)
+
+
 
 
 @lru_cache(maxsize=1024)
@@ -257,17 +267,20 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         cols_tot = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
                              for q in q_s.tolist()], dtype=np.int64)
         base_i = w.G * w.C * rows_tot[pi] * cols_tot[qi]
-    # the traffic of every loop order at once, shape (orders, candidates): each operand's
-    # base traffic times the trips of the loops that refetch it in that order
-    mask = sum(np.where(trips[lp] > 1, bit, 0) for lp, bit in _BIT.items())
-    ref = {k: t[:, mask] for k, t in _refetch_tables().items()}
-    f_ifmap = np.where(ref["ifmap.K"], trips["K"], 1)
-    f_weight = np.where(ref["weight.P"], trips["P"], 1) * np.where(ref["weight.Q"], trips["Q"], 1)
-    f_ofmap = np.where(ref["ofmap.C"], trips["C"], 1)
-    traffic = (base_i * f_ifmap + w.residual * outs + w.weight_elems * f_weight
-               + outs * (2 * f_ofmap - 1)).astype(np.float64)
-    best_perm = traffic.argmin(axis=0)
-    words = traffic[best_perm, np.arange(len(G))]
+    # The least traffic over every loop order (§6.2).  Whatever the order, the innermost tiled
+    # loop decides it: K innermost fetches the ifmap once but the weights for every row and
+    # column tile and the partial sums for every channel slice; C innermost keeps the partial
+    # sums and pays the ifmap per filter tile; P or Q innermost, with both after K and C, keeps
+    # the weights.  Each order moves at least its innermost loop's figure, and each figure is
+    # reached (a loop that is not tiled has one trip, so a figure that names it is only ever
+    # above one that is reached): the least is the least of the three.
+    t_k, t_c = trips["K"], trips["C"]
+    t_pq = trips["P"] * trips["Q"]
+    weights, psums = w.weight_elems, outs * (2 * t_c - 1)
+    ifmap_k = base_i * t_k
+    words = np.minimum(np.minimum(base_i + weights * t_pq + psums, ifmap_k + weights * t_pq + outs),
+                       ifmap_k + weights + psums) + w.residual * outs
+    words = words.astype(np.float64)
     sizes = {"G": G, "K": K, "C": C, "P": P, "Q": Q}
     trips["G"] = -(-w.G // G)
     lower = tmpl.compute_bound(w, array, sizes, trips)
@@ -280,7 +293,7 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     def tiling(i: int) -> Tiling:
         # (``.item`` gives the Python int directly, faster than int(array[i]))
         tr = {lp: trips[lp].item(i) for lp in LOOPS}
-        order = tuple(lp for lp in _PERMS[best_perm.item(i)] if tr[lp] > 1)
+        order = _least_traffic_order(base_i.item(i), weights, outs, tr)
         return Tiling(G.item(i), K.item(i), C.item(i), P.item(i), Q.item(i), order)
 
     return _Candidates(tiling, words, lower, cycles)
