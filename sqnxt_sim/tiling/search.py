@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import permutations, product
 from typing import TYPE_CHECKING
 
-from ..dataflow.base import Granularity, footprint, rows_needed
+from ..dataflow.base import Granularity, footprint
 from ..errors import MappingError
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..workload import Kind, Workload
@@ -138,7 +138,9 @@ _PERMS = tuple(permutations(LOOPS))
 _BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
 
 
-@lru_cache(maxsize=1)
+_REFETCH: list = []   # (worked out once, on first use; not a memo that clear_caches empties)
+
+
 def _refetch_table() -> tuple[tuple[tuple[bool, bool, bool, bool], ...], ...]:
     """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
     tiled loops: ``table[order][mask]`` says whether K's trips multiply the ifmap, P's and
@@ -149,11 +151,13 @@ def _refetch_table() -> tuple[tuple[tuple[bool, bool, bool, bool], ...], ...]:
         after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
         return bool(mask & after)
 
-    return tuple(tuple((refetched(perm, "K", RELEVANT["ifmap"], m),
-                        refetched(perm, "P", RELEVANT["weight"], m),
-                        refetched(perm, "Q", RELEVANT["weight"], m),
-                        refetched(perm, "C", RELEVANT["ofmap"], m)) for m in range(16))
-                 for perm in _PERMS)
+    if not _REFETCH:
+        _REFETCH.append(tuple(tuple((refetched(perm, "K", RELEVANT["ifmap"], m),
+                                     refetched(perm, "P", RELEVANT["weight"], m),
+                                     refetched(perm, "Q", RELEVANT["weight"], m),
+                                     refetched(perm, "C", RELEVANT["ofmap"], m))
+                                    for m in range(16)) for perm in _PERMS))
+    return _REFETCH[0]
 
 
 def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tuple[str, ...]:
@@ -225,14 +229,15 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
     else:
         gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
         G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
-        qi = np.full(len(G), -1)
         rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
         fixed = G * C * rows_in
         weights = G * K * C * w.R * w.S
         outs_per_col = G * K * P * (1 + w.residual)
-        for j, q in enumerate(q_s.tolist()):             # widest fitting Q per (G, K, C, P)
-            ws = fixed * rows_needed(q, w.stride_w, w.S, w.W) + weights + outs_per_col * q
-            qi = np.where(2 * ws <= cap, j, qi)
+        cols_in = np.minimum(w.W, (q_s - 1) * min(w.stride_w, w.S) + w.S)   # rows_needed
+        # the working set of every (G, K, C, P) × every width; it grows with the width, so
+        # the widths that fit are a prefix and the widest is the count of those that fit − 1
+        ws = fixed[:, None] * cols_in + (weights[:, None] + outs_per_col[:, None] * q_s)
+        qi = np.count_nonzero(2 * ws <= cap, axis=1) - 1
         keep = qi >= 0
         key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
     if not keep.any():
