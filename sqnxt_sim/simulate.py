@@ -7,7 +7,7 @@ can be fused run in their producer's drain path (§6.4); every row is built by `
 from __future__ import annotations
 
 import weakref
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from functools import lru_cache
 
 from . import __version__
@@ -19,7 +19,7 @@ from .machines import LayerCost, energy_parts, machine, static_energy
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .operands import Operand
-from .result import LayerResult, Result
+from .result import LayerResult, LazyRows, Result
 from .workload import Kind, Workload
 
 
@@ -107,7 +107,7 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
     """Cycles, accesses and energy of every compute layer of ``network`` on ``accelerator``,
     for a batch of ``batch`` images (1: the papers' setting)."""
     check_batch(batch)
-    rows = []
+    rows: list[tuple] = []        # (node, cost) per compute layer
     fusing = accelerator.template == "squeezelerator"   # the systolic array adds nothing
     mapped: dict[Workload, LayerCost] = {}
     for node, w, into in _plan(network):
@@ -123,9 +123,33 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
                     err.message = f"layer {node.name!r}: {err.message}"
                     raise
             cost = cost.times(repeats)
-        rows.append(layer_row(node, cost, accelerator, batch))
-    return Result(network.name, accelerator, rows, network_source=network.source,
-                  version=__version__, batch=batch)
+        rows.append((node, cost))
+    return Result(network.name, accelerator, _lazy_rows(rows, accelerator, batch),
+                  network_source=network.source, version=__version__, batch=batch)
+
+
+_ROW_DEFAULTS = {f.name: f.default for f in fields(LayerResult) if f.default is not MISSING}
+
+
+def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
+    """The rows ``layer_row`` builds, readable a column at a time without building them (the
+    same values in the same order, so the summary's sums are the same)."""
+    costs = [_cost_fields(cost, acc) for _, cost in rows]
+
+    def build() -> list[LayerResult]:
+        return [layer_row(node, cost, acc, batch) for node, cost in rows]
+
+    def column(key: str):
+        if key == "macs":
+            return (0 if c.dataflow == "fused" else _node_fields(n)[0] * batch for n, c in rows)
+        if key == "params":
+            return (0 if c.dataflow == "fused" else _node_fields(n)[1] for n, c in rows)
+        if key in ("name", "type", "in_shape", "out_shape"):
+            return (getattr(r, key) for r in build())
+        default = _ROW_DEFAULTS.get(key)
+        return (f.get(key, default) for f in costs)
+
+    return LazyRows(column, build)
 
 
 @lru_cache(maxsize=4096)

@@ -118,7 +118,34 @@ def test_workload_tiles_keep_every_field():
     w = Workload(Kind.CONV, G=2, K=6, C=5, P=7, Q=9, R=3, S=2, stride_h=2, stride_w=3, H=15,
                  W=26, pad_top=1, pad_bottom=0, pad_left=2, pad_right=1, N=3, operands=3,
                  residual=2, vector_out=True)
-    assert {f.name for f in fields(Workload)} == {
+    assert {f.name for f in fields(Workload) if f.compare} == {
         "kind", "G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "H", "W", "pad_top",
         "pad_bottom", "pad_left", "pad_right", "N", "operands", "residual", "vector_out"}
     assert _channel_tile.__wrapped__(w, 1, 4, 3) == replace(w, G=1, K=4, C=3, residual=0)
+
+
+def test_cached_hashes_survive_a_trip_to_another_process():
+    """Workload and ArraySpec keep their hash (cache keys, hashed many times per design
+    point); str hashes differ between processes, so one sent to a sweep worker must hash like
+    an equal value made there."""
+    import pickle
+    import subprocess
+    import sys
+
+    from sqnxt_sim.hardware.parts import ArraySpec
+
+    w = Workload(Kind.CONV, G=2, K=6, C=5, P=7, Q=9, R=3, S=2, stride_h=2, stride_w=3,
+                 pad_top=1, residual=2, vector_out=True)
+    a = ArraySpec(rows=8, dataflow="ws")
+    code = ("import pickle, sys\n"
+            "from sqnxt_sim.workload import Workload, Kind\n"
+            "from sqnxt_sim.hardware.parts import ArraySpec\n"
+            "w, a = pickle.loads(sys.stdin.buffer.read())\n"
+            "same = Workload(Kind.CONV, G=2, K=6, C=5, P=7, Q=9, R=3, S=2, stride_h=2,"
+            " stride_w=3, pad_top=1, residual=2, vector_out=True)\n"
+            "print(hash(w) == hash(same), w == same, hash(a) == hash(ArraySpec(rows=8,"
+            " dataflow='ws')))\n")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((w, a)),
+                             capture_output=True, env={"PYTHONHASHSEED": seed}, check=True)
+        assert out.stdout.split() == [b"True", b"True", b"True"]

@@ -8,7 +8,7 @@ templates an ``ArraySpec`` (through ``Template.key``, their cache key), the tile
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,22 @@ class ArraySpec:
     simd_lanes: int = 0
     dataflow: str = "hybrid"          # systolic: which of os / ws / is the array runs
     scalesim_compat: bool = False     # systolic: SCALE-Sim's reporting conventions
+    # the hash, worked out once (every array cost is cached under this part)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((
+            self.rows, self.cols, self.rf_registers, self.sparsity, self.os_preload_overlap,
+            self.os_fc_across_pes, self.ws_pack_groups, self.simd_lanes, self.dataflow,
+            self.scalesim_compat)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        # rebuilt through __init__, so the hash is worked out again in the receiving process
+        # (str hashes differ between processes)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     @property
     def pes(self) -> int:
