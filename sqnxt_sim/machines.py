@@ -170,11 +170,11 @@ class Squeezelerator(Machine):
         if not options:
             raise MappingError("no dataflow of this accelerator can run this layer",
                                field="dataflow")
+        energies = {n: layer_energy(o, acc) for n, o in options.items()}
         key = hybrid_key(acc)
-        best = min(options, key=lambda n: key(options[n]))
+        best = min(options, key=lambda n: key(options[n], energies[n]))
         extras = {}
         if len(options) > 1:
-            energies = {n: layer_energy(o, acc) for n, o in options.items()}
             norm = _norm(acc.unit_energy)
             extras = {**{f"{n}_cycles": o.cycles for n, o in options.items()},
                       **{f"{n}_energy": v * norm for n, v in energies.items()}}
@@ -196,12 +196,13 @@ NEAR_TIE_ENERGY = 1.2
 
 def hybrid_key(acc: Accelerator):
     """What the hybrid minimises per layer (docs/model.md §8): time (the papers' rule) then
-    energy, energy then time, or energy × delay then time."""
+    energy, energy then time, or energy × delay then time; ``key(tc, energy)`` with the
+    mapping's ``layer_energy``."""
     if acc.hybrid_objective == "energy":
-        return lambda tc: (layer_energy(tc, acc), tc.cycles)
+        return lambda tc, e: (e, tc.cycles)
     if acc.hybrid_objective == "edp":
-        return lambda tc: (layer_energy(tc, acc) * tc.cycles, tc.cycles)
-    return lambda tc: (tc.cycles, layer_energy(tc, acc))
+        return lambda tc, e: (e * tc.cycles, tc.cycles)
+    return lambda tc, e: (tc.cycles, e)
 
 
 def _norm(e: EnergyTable) -> float:

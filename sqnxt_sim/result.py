@@ -165,7 +165,7 @@ class Result:
         limits on inputs (docs/errors.md) keep every total finite; this is the backstop."""
         from .errors import LimitError
 
-        for k, v in self.summary.items():
+        for k, v in self.summary.as_dict().items():
             if isinstance(v, float) and not math.isfinite(v):
                 raise LimitError(f"the result's {k} is not a finite number ({v!r}): an input "
                                  f"(unit energy, size, clock or bandwidth) is too large",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import MISSING, fields, replace
 from functools import lru_cache
+from operator import itemgetter
 
 from . import __version__
 from .dataflow.base import Counts
@@ -134,7 +135,9 @@ _ROW_DEFAULTS = {f.name: f.default for f in fields(LayerResult) if f.default is 
 def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
     """The rows ``layer_row`` builds, readable a column at a time without building them (the
     same values in the same order, so the summary's sums are the same)."""
-    costs = [_cost_fields(cost, acc) for _, cost in rows]
+    by_id: dict[int, dict] = {}    # (layers sharing a workload share one cost)
+    costs = [by_id.get(id(cost)) or by_id.setdefault(id(cost), _cost_fields(cost, acc))
+             for _, cost in rows]
 
     def build() -> list[LayerResult]:
         return [layer_row(node, cost, acc, batch) for node, cost in rows]
@@ -146,8 +149,10 @@ def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
             return (0 if c.dataflow == "fused" else _node_fields(n)[1] for n, c in rows)
         if key in ("name", "type", "in_shape", "out_shape"):
             return (getattr(r, key) for r in build())
-        default = _ROW_DEFAULTS.get(key)
-        return (f.get(key, default) for f in costs)
+        if key in _ROW_DEFAULTS:        # (only some rows have it)
+            default = _ROW_DEFAULTS[key]
+            return (f.get(key, default) for f in costs)
+        return map(itemgetter(key), costs)
 
     return LazyRows(column, build)
 

@@ -99,7 +99,7 @@ def run_chunk(payload: Payload, tasks: list[Task]) -> list[list[str]]:
             net = payload.networks[pos]
             try:
                 result = simulate(net, acc, spec.batch)
-                s = result.summary
+                s = result.summary.as_dict()
                 metrics = [_fmt(s.get(m, 0 if m in COUNTS else None)) for m in METRICS]
                 if spec.layers:
                     by_name = {r.name: r for r in result.records}
