@@ -70,19 +70,44 @@ class LayerCost:
                          self.tiling + f" ×{n} images", {**self.extras, **additive})
 
 
+LEVELS = ("energy_mac", "energy_rf", "energy_array", "energy_sram", "energy_dram")
+
+
+class _Memo(dict):
+    """(counts id, table id) -> (counts, table, energies): a mapping's counts are shared by
+    every design point that picks it (only its time differs), so a sweep works out their
+    energy once; the entry holds both objects, so their ids cannot be reused while it is here.
+    ``cache_clear`` so ``simulate.clear_caches`` finds it."""
+
+    cache_clear = dict.clear
+
+
+_ENERGIES = _Memo()
+
+
+def level_energies(c: Counts, e: EnergyTable) -> tuple[float, ...]:
+    """The dynamic energy by level (LEVELS), in the table's unit."""
+    hit = _ENERGIES.get((id(c), id(e)))
+    if hit is not None and hit[0] is c and hit[1] is e:
+        return hit[2]
+    if len(_ENERGIES) >= 65536:
+        _ENERGIES.clear()
+    values = ((c.macs + c.adds) * e.mac,
+              c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
+              c.array * e.array,
+              c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
+              c.dram_reads * e.dram_read + c.dram_writes * e.dram_write)
+    _ENERGIES[(id(c), id(e))] = (c, e, values)
+    return values
+
+
 def energy_parts(c: Counts, e: EnergyTable) -> dict[str, float]:
     """Σ access counts × unit energy, by level (the only place costs meet counts)."""
-    return {
-        "energy_mac": (c.macs + c.adds) * e.mac,
-        "energy_rf": c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
-        "energy_array": c.array * e.array,
-        "energy_sram": c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
-        "energy_dram": c.dram_reads * e.dram_read + c.dram_writes * e.dram_write,
-    }
+    return dict(zip(LEVELS, level_energies(c, e)))
 
 
 def total_energy(c: Counts, e: EnergyTable) -> float:
-    return sum(energy_parts(c, e).values())
+    return sum(level_energies(c, e))
 
 
 def static_energy(cycles: int, acc: Accelerator) -> float:

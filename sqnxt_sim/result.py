@@ -8,7 +8,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,13 @@ class LayerResult:
 
     @classmethod
     def columns(cls, with_pj: bool, systolic: bool = False) -> list[str]:
-        return [f.name for f in fields(cls) if (with_pj or f.name != "energy_pj")
-                and (systolic or f.name not in cls.SYSTOLIC_ONLY)]
+        return list(_columns(with_pj, systolic))
+
+
+@lru_cache(maxsize=4)
+def _columns(with_pj: bool, systolic: bool) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(LayerResult) if (with_pj or f.name != "energy_pj")
+                 and (systolic or f.name not in LayerResult.SYSTOLIC_ONLY))
 
 
 ENERGY_LEVELS = ("mac", "rf", "array", "sram", "dram", "static")

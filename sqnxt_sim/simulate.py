@@ -7,7 +7,7 @@ can be fused run in their producer's drain path (§6.4); every row is built by `
 from __future__ import annotations
 
 import weakref
-from dataclasses import MISSING, fields, replace
+from dataclasses import replace
 from functools import lru_cache
 from operator import itemgetter
 
@@ -16,7 +16,7 @@ from .dataflow.base import Counts
 from .errors import MappingError
 from .hardware.accelerator import Accelerator
 from .limits import MAX_BATCH
-from .machines import LayerCost, energy_parts, machine, static_energy
+from .machines import LEVELS, LayerCost, level_energies, machine, static_energy
 from .network.graph import Network
 from .network.layers import FC, Add, Conv
 from .operands import Operand
@@ -42,6 +42,7 @@ def clear_caches() -> None:
                 fn.cache_clear()
     _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
+    _TOTALS_FIELDS.clear()
     _fused.cache_clear()
 
 
@@ -129,30 +130,35 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
                   network_source=network.source, version=__version__, batch=batch)
 
 
-_ROW_DEFAULTS = {f.name: f.default for f in fields(LayerResult) if f.default is not MISSING}
+# the row fields the summary adds up (_totals_fields gives every one of them for every row)
+_TOTALS_KEYS = frozenset((
+    "dataflow", "cycles", "compute_cycles", "stall_cycles", "energy", "energy_mac", "energy_rf",
+    "energy_array", "energy_sram", "energy_dram", "energy_static", "dram_read_bytes",
+    "dram_write_bytes", "ops", "energy_pj", "near_tie"))
 
 
 def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
     """The rows ``layer_row`` builds, readable a column at a time without building them (the
     same values in the same order, so the summary's sums are the same)."""
     by_id: dict[int, dict] = {}    # (layers sharing a workload share one cost)
-    costs = [by_id.get(id(cost)) or by_id.setdefault(id(cost), _cost_fields(cost, acc))
+    costs = [by_id.get(id(cost)) or by_id.setdefault(id(cost), _totals_fields(cost, acc))
              for _, cost in rows]
 
+    built: list[list[LayerResult]] = []
+
     def build() -> list[LayerResult]:
-        return [layer_row(node, cost, acc, batch) for node, cost in rows]
+        if not built:
+            built.append([layer_row(node, cost, acc, batch) for node, cost in rows])
+        return built[0]
 
     def column(key: str):
         if key == "macs":
             return (0 if c.dataflow == "fused" else _node_fields(n)[0] * batch for n, c in rows)
         if key == "params":
             return (0 if c.dataflow == "fused" else _node_fields(n)[1] for n, c in rows)
-        if key in ("name", "type", "in_shape", "out_shape"):
-            return (getattr(r, key) for r in build())
-        if key in _ROW_DEFAULTS:        # (only some rows have it)
-            default = _ROW_DEFAULTS[key]
-            return (f.get(key, default) for f in costs)
-        return map(itemgetter(key), costs)
+        if key in _TOTALS_KEYS:
+            return map(itemgetter(key), costs)
+        return (getattr(r, key) for r in build())
 
     return LazyRows(column, build)
 
@@ -186,6 +192,7 @@ def _node_fields(node) -> tuple[int, int, str, str]:
     if len(_NODE_FIELDS) >= 65536:
         _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
+    _TOTALS_FIELDS.clear()
     _fused.cache_clear()
     fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
               str(node.out_shape))
@@ -205,10 +212,36 @@ def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerR
         in_shape=in_shape, out_shape=out_shape, **_cost_fields(cost, acc))
 
 
-# cost id -> (cost, accelerator, its row fields): the layers of a network that share a workload
-# share one LayerCost, so a simulation works out each cost's fields once (held by identity, as
+# cost id -> (cost, accelerator, fields): the layers of a network that share a workload share one
+# LayerCost, so a simulation works out each cost's fields once (held by identity, as
 # _NODE_FIELDS is)
 _COST_FIELDS: dict[int, tuple] = {}
+_TOTALS_FIELDS: dict[int, tuple] = {}
+_ENERGY_KEYS = (*LEVELS, "energy_static")
+
+
+def _totals_fields(cost: LayerCost, acc: Accelerator) -> dict:
+    """The fields of a cost's row that the summary adds up (a sweep point needs only these)."""
+    hit = _TOTALS_FIELDS.get(id(cost))
+    if hit is not None and hit[0] is cost and hit[1] is acc:
+        return hit[2]
+    if len(_TOTALS_FIELDS) >= 4096:
+        _TOTALS_FIELDS.clear()
+    e = acc.unit_energy
+    parts = (*level_energies(cost.counts, e), static_energy(cost.cycles, acc))
+    total = sum(parts)
+    norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
+    c = cost.counts
+    fields = dict(
+        dataflow=cost.dataflow,
+        cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
+        energy=total * norm, **{k: v * norm for k, v in zip(_ENERGY_KEYS, parts)},
+        dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
+        ops=c.macs, energy_pj=total if e.unit == "pJ" else None,
+        near_tie=cost.extras.get("near_tie") if cost.dataflow not in ("fused", "skipped")
+        else None)
+    _TOTALS_FIELDS[id(cost)] = (cost, acc, fields)
+    return fields
 
 
 def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
@@ -217,22 +250,14 @@ def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
         return hit[2]
     if len(_COST_FIELDS) >= 4096:
         _COST_FIELDS.clear()
-    e = acc.unit_energy
-    parts = energy_parts(cost.counts, e)
-    parts["energy_static"] = static_energy(cost.cycles, acc)
-    total = sum(parts.values())
-    norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
     c = cost.counts
     mapped = cost.dataflow not in ("fused", "skipped")
     fields = dict(
-        dataflow=cost.dataflow,
-        cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
+        _totals_fields(cost, acc),
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,
-        energy=total * norm, **{k: v * norm for k, v in parts.items()},
-        dram_read_bytes=cost.dram_read_bytes, dram_write_bytes=cost.dram_write_bytes,
-        ops=c.macs, rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
+        rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
         sram_reads=c.sram_reads, sram_writes=c.sram_total_writes,
-        tiling=cost.tiling, energy_pj=total if e.unit == "pJ" else None,
+        tiling=cost.tiling,
         sram_ifmap_reads=c.sram_ifmap_reads, sram_weight_reads=c.sram_weight_reads,
         sram_psum_reads=c.sram_psum_reads,
         **{name: cost.dram_operand_bytes.get(op, 0) for name, op in _DRAM_FIELDS},

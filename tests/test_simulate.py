@@ -413,3 +413,27 @@ def test_near_tie_flag():
 def test_single_dataflow_rows_carry_no_alternative():
     row = simulate(loads_network(GOLDEN_NET), GOLDEN_ACC.with_dataflow("os")).records[0]
     assert (row.os_cycles, row.ws_cycles, row.near_tie) == (None, None, None)
+
+
+@pytest.mark.parametrize("net, acc, batch", [
+    ("sqnxt23.yaml", {}, 1),
+    ("resnet18.yaml", {"energy": HOROWITZ45}, 1),            # fused adds, pJ table
+    ("alexnet.yaml", {"dataflow": "ws", "rf_registers": 1}, 4),
+    ("mobilenet_v1.yaml", {"template": "systolic", "dataflow": "os"}, 1),
+])
+def test_summary_without_records_equals_the_records_summary(net, acc, batch):
+    """simulate() hands its rows over lazily and the summary adds up the rows' cost fields
+    without building the records; it must be exactly (bit for bit) the summary of the records
+    themselves."""
+    from sqnxt_sim.result import Result
+
+    root = Path(__file__).resolve().parent.parent
+    accel = replace(load_accelerator(str(root / "accelerators" / "squeezelerator_32x32.yaml")),
+                    **acc)
+    res = simulate(load_network(str(root / "networks" / net)), accel, batch)
+    lazy = res.summary
+    records = res.records
+    again = Result(res.network, accel, list(records), batch=batch).summary
+    assert lazy == again
+    assert lazy.as_dict() == again.as_dict()
+    assert res.records is records        # built once
