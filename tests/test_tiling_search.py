@@ -156,3 +156,25 @@ def test_least_traffic_and_its_order_are_the_definitions(w, acc, dataflow, data)
         first = next(perm for words, perm in traffic if words == least)
         assert cands.words[i] == least
         assert t.order == tuple(lp for lp in first if lp in tiled)
+
+
+def test_exact_front_breaks_ties_by_the_bound_then_the_place():
+    """Of candidates equal in traffic and array cycles the walk keeps the one with the least
+    bound (then the first); the front built without a walk works the bound out only for such
+    runs and must keep the same one."""
+    import numpy as np
+
+    from sqnxt_sim.tiling import Tiling
+    from sqnxt_sim.tiling.search import _Candidates, _exact_front
+
+    def front(words, cycles, lower):
+        cands = _Candidates(lambda i: Tiling(1, i + 1, 1, 1, 1, ()), np.array(words, float),
+                            lambda: np.array(lower, float), np.array(cycles))
+        return [(t.K - 1, c, w) for t, c, w in _exact_front(cands)]
+
+    # runs of equal (words, cycles): {0, 2} and {1, 3}; index 4 is beaten
+    words, cycles = [5, 9, 5, 9, 7], [30, 10, 30, 10, 40]
+    assert front(words, cycles, [8, 2, 3, 1, 0]) == [(2, 30, 5.0), (3, 10, 9.0)]
+    assert front(words, cycles, [3, 1, 3, 2, 0]) == [(0, 30, 5.0), (1, 10, 9.0)]
+    assert front(words, cycles, [0, 0, 0, 0, 0]) == [(0, 30, 5.0), (1, 10, 9.0)]
+    assert front([4], [7], [7]) == [(0, 7, 4.0)]

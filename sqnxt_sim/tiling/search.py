@@ -192,7 +192,7 @@ class _Candidates:
 
     tilings: Callable[[int], Tiling]   # candidate index -> its tiling (built on demand)
     words: np.ndarray        # DRAM words moved, per candidate
-    lower: np.ndarray        # lower bound on the array cycles, per candidate
+    bound: Callable[[], np.ndarray]   # -> a lower bound on the array cycles, per candidate
     cycles: np.ndarray | None   # the exact array cycles, per candidate, where the template
                                 # gives them all at once (``tiled_cycles``)
 
@@ -288,8 +288,11 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     words = words.astype(np.float64)
     sizes = {"G": G, "K": K, "C": C, "P": P, "Q": Q}
     trips["G"] = -(-w.G // G)
-    lower = tmpl.compute_bound(w, array, sizes, trips)
-    lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
+
+    def bound() -> np.ndarray:
+        lower = tmpl.compute_bound(w, array, sizes, trips)
+        return np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
+
     exact = getattr(tmpl, "tiled_cycles", None)
     cycles = exact(w, array, sizes, trips) if exact is not None else None
     if cycles is not None:
@@ -301,7 +304,7 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         order = _least_traffic_order(base_i.item(i), weights, outs, tr)
         return Tiling(G.item(i), K.item(i), C.item(i), P.item(i), Q.item(i), order)
 
-    return _Candidates(tiling, words, lower, cycles)
+    return _Candidates(tiling, words, bound, cycles)
 
 
 class _Bounded(dict):
@@ -363,8 +366,9 @@ def _front_of(w: Workload, tmpl, array: ArraySpec, fit: _Fit
     # a tighter, per-candidate bound for those the vectorised one lets through (optional)
     channel_bound = getattr(tmpl, "channel_bound", None) if w.has_weights else None
     whole_g: dict = {}
-    walk = np.lexsort((cands.lower, cands.words))
-    bounds = cands.lower[walk]
+    lower = cands.bound()
+    walk = np.lexsort((lower, cands.words))
+    bounds = lower[walk]
     # the least bound from each position of the walk on: once the array cycles found reach
     # it, no later candidate can join, and the walk stops (what is left would all be skipped)
     rest = np.minimum.accumulate(bounds[::-1])[::-1].tolist()
@@ -399,13 +403,29 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
     least array cycles before it."""
     import numpy as np
 
-    walk = np.lexsort((cands.lower, cands.cycles, cands.words))
-    cycles = cands.cycles[walk]
+    walk = np.lexsort((cands.cycles, cands.words))     # (stable: ties keep their place)
+    cycles, words = cands.cycles[walk], cands.words[walk]
     joins = np.empty(len(walk), dtype=bool)
     joins[:1] = True
     np.less(cycles[1:], np.minimum.accumulate(cycles)[:-1], out=joins[1:])
+    members = walk[joins]
+    # A member heads its run of candidates equal in traffic and cycles; the walk visits such a
+    # run in order of the bound, so where a run has more than one candidate the bound (worked
+    # out only then) picks its member, then the place.
+    same = np.zeros(len(walk), dtype=bool)
+    np.logical_and(words[1:] == words[:-1], cycles[1:] == cycles[:-1], out=same[:-1])
+    if same[joins].any():
+        lower = cands.bound()
+        members = members.copy()
+        for j, pos in enumerate(np.flatnonzero(joins).tolist()):
+            if same[pos]:
+                end = pos + 1
+                while same[end]:
+                    end += 1
+                run = walk[pos:end + 1]
+                members[j] = run[np.lexsort((run, lower[run]))[0]]
     return tuple((cands.tilings(i), cands.cycles.item(i), cands.words.item(i))
-                 for i in walk[joins].tolist())
+                 for i in members.tolist())
 
 
 def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec, gran
