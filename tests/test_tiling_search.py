@@ -94,6 +94,12 @@ def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
     sizes = {d: s[i] for d, s, i in zip("GKCPQ", fit.sizes, fit.idx)}
     trips = {d: -(-getattr(w, d) // sizes[d]) for d in "GKCPQ"}
     exact = tmpl.tiled_cycles(w, array, sizes, trips)
+    index = {d: (s, i) for d, s, i in zip("GKCPQ", fit.sizes, fit.idx)}
+    with_index = tmpl.tiled_cycles(w, array, sizes, trips, index)
+    assert (exact is None) == (with_index is None)
+    if exact is not None:
+        assert np.array_equal(np.broadcast_to(exact, fit.idx[0].shape),
+                              np.broadcast_to(with_index, fit.idx[0].shape))
     if exact is None:
         assert w.kind is not Kind.CONV or w.vector_out
         return

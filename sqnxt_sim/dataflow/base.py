@@ -109,10 +109,11 @@ class Template(Protocol):
         tiling search, which tests/test_tiling_search.py checks against exhaustive search."""
         ...
 
-    # Optional: ``tiled_cycles(w, array, sizes, trips)`` -> the exact array cycles of every
-    # candidate tiling at once (same arguments as ``compute_bound``), or None for workloads it
-    # cannot sum in closed form.  With it the search needs no bounded walk (docs/model.md §6.1;
-    # tests/test_tiling_search.py checks it against the per-tile sum).
+    # Optional: ``tiled_cycles(w, array, sizes, trips, index=None)`` -> the exact array cycles
+    # of every candidate tiling at once (same arguments as ``compute_bound``; ``index`` maps
+    # each dimension to (its distinct sizes, each candidate's place in them)), or None for
+    # workloads it cannot sum in closed form.  With it the search needs no bounded walk
+    # (docs/model.md §6.1; tests/test_tiling_search.py checks it against the per-tile sum).
 
 
 _REGISTRY: dict[str, Template] = {}

@@ -261,10 +261,13 @@ class OutputStationary:
         # max(b, t_r) is superadditive in t_r), so the map may be taken whole (§6.1)
         return channel_tiles_bound(w, self, array, g, k, c)
 
-    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
+    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict,
+                     index: dict | None = None):
         """The exact array cycles of a convolution under every buffer tiling at once (numpy
         arrays over candidates, as ``compute_bound`` takes them), or None where only the
         per-tile sum is known (pooling, element-wise adds, FC layers across the PEs).
+        ``index`` may give, per dimension, the distinct sizes and each candidate's place in
+        them (the search has them; else they are worked out here).
 
         ``os_cost``'s cycles of one tile are g · ⌈q/N_c⌉ · Σ over its tile rows t_r and filter
         groups f of (c · A(f, t_r) + B(f, t_r) + f · t_r · refill), where A is one channel's
@@ -272,39 +275,50 @@ class OutputStationary:
         and B what the first preload and the last unit add (min(b_last, t_r) with overlap, 0
         without).  Summed over the buffer tiles the groups add up to G, the column tiles to
         Σ⌈q/N_c⌉, the channels to C (n_c slices, the first without a partial-sum refill) and
-        f · t_r to K · P; A and B depend only on which filter-group size meets which tile-row
-        size, at most three of each.  Integer arithmetic throughout, so the sum equals
-        ``array_cost``'s (tests/test_tiling_search.py)."""
+        f · t_r to K · P, while Σ n_f · n_t · A(f, t_r) over the filter groups (at most three
+        sizes per K tile size) and tile rows (three per P tile size) is a product of three
+        small matrices: filter groups by size × A over the sizes that occur × tile rows by
+        size.  Integer arithmetic throughout, so the sum equals ``array_cost``'s
+        (tests/test_tiling_search.py)."""
         if w.kind is not Kind.CONV or self._vector(w, array):
             return None
         import numpy as np  # (with the tiling search, not at import)
 
-        K, P, Q = sizes["K"], sizes["P"], sizes["Q"]
+        def places(dim):
+            if index is not None:
+                return index[dim]
+            return np.unique(sizes[dim], return_inverse=True)
+
+        (k_s, ki), (p_s, pi), (q_s, qi) = places("K"), places("P"), places("Q")
         rf, rows, cols = array.rf_registers, array.rows, array.cols
-        k_full, k_rem = w.K // K, w.K % K
-        p_full, p_rem = w.P // P, w.P % P
-        # (size, how many) of the filter groups and of the tile rows over all buffer tiles
-        groups = ((rf, k_full * (K // rf) + k_rem // rf), (K % rf, k_full * (K % rf > 0)),
-                  (k_rem % rf, k_rem % rf > 0))
-        tile_rows = ((rows, p_full * (P // rows) + p_rem // rows),
-                     (P % rows, p_full * (P % rows > 0)), (p_rem % rows, p_rem % rows > 0))
-        taps = phase_taps(w)
-        scale = (1.0 - array.sparsity)
-        sum_a = sum_b = 0
-        for f, nf in groups:
-            if isinstance(f, int):     # (the whole RF: one value for every candidate)
-                b = [ceil(scale * f * t - 1e-9) for t in taps]
-            else:
-                b = [np.ceil(scale * f * t - 1e-9).astype(np.int64) for t in taps]
-            for tr, nt in tile_rows:
-                n = nf * nt
-                if array.os_preload_overlap:
-                    a = sum(np.maximum(bi, tr) for bi in b)
-                    sum_b = sum_b + n * np.minimum(b[-1], tr)
-                else:
-                    a = len(taps) * tr + sum(b)
-                sum_a = sum_a + n * a
-        q_rem = w.Q % Q
-        col_tiles = (w.Q // Q) * -(-Q // cols) + -(-q_rem // cols)
+        # per K tile size: the filter groups of every buffer tile, (size, how many) × 3; per P
+        # tile size, the tile rows likewise
+        k_full, k_rem = w.K // k_s, w.K % k_s
+        groups = ((np.full_like(k_s, rf), k_full * (k_s // rf) + k_rem // rf),
+                  (k_s % rf, k_full * (k_s % rf > 0)), (k_rem % rf, k_rem % rf > 0))
+        p_full, p_rem = w.P // p_s, w.P % p_s
+        tile_rows = ((np.full_like(p_s, rows), p_full * (p_s // rows) + p_rem // rows),
+                     (p_s % rows, p_full * (p_s % rows > 0)), (p_rem % rows, p_rem % rows > 0))
+        f_vals = np.unique(np.concatenate([f for f, _ in groups]))
+        t_vals = np.unique(np.concatenate([t for t, _ in tile_rows]))
+        by_f = np.zeros((len(k_s), len(f_vals)), dtype=np.int64)    # K size × group size
+        by_t = np.zeros((len(t_vals), len(p_s)), dtype=np.int64)    # tile-row size × P size
+        at_k, at_p = np.arange(len(k_s)), np.arange(len(p_s))
+        for f, n in groups:
+            by_f[at_k, np.searchsorted(f_vals, f)] += n
+        for t, n in tile_rows:
+            by_t[np.searchsorted(t_vals, t), at_p] += n
+        scale = 1.0 - array.sparsity
+        b = [np.ceil(scale * f_vals * tap - 1e-9).astype(np.int64) for tap in phase_taps(w)]
+        t_row = t_vals[None, :]
+        if array.os_preload_overlap:
+            a = sum(np.maximum(bi[:, None], t_row) for bi in b)
+            sum_b = (by_f @ np.minimum(b[-1][:, None], t_row) @ by_t)[ki, pi]
+        else:
+            a = len(b) * t_row + sum(b)[:, None]
+            sum_b = 0
+        sum_a = (by_f @ a @ by_t)[ki, pi]
+        q_rem = w.Q % q_s
+        col_tiles = ((w.Q // q_s) * -(-q_s // cols) + -(-q_rem // cols))[qi]
         n_c = trips["C"]
         return w.G * col_tiles * (w.C * sum_a + n_c * sum_b + w.K * w.P * (2 * n_c - 1))

@@ -52,7 +52,8 @@ class Simd:
         # tiles split the words read without changing their total; each tile rounds up
         return ceil_div(simd_reads(w), array.lanes)
 
-    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
+    def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict,
+                     index: dict | None = None):
         """The exact cycles under every buffer tiling at once (numpy arrays over candidates):
         Σ over the tiles of ⌈words read / lanes⌉, a tile's words being its groups × the
         in-bound rows × the in-bound columns its windows read (or its operands' words) — the

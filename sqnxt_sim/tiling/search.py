@@ -294,7 +294,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         return np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
 
     exact = getattr(tmpl, "tiled_cycles", None)
-    cycles = exact(w, array, sizes, trips) if exact is not None else None
+    index = {"G": (g_s, gi), "K": (k_s, ki), "C": (c_s, ci), "P": (p_s, pi), "Q": (q_s, qi)}
+    cycles = exact(w, array, sizes, trips, index) if exact is not None else None
     if cycles is not None:
         cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
 
