@@ -256,6 +256,33 @@ class OutputStationary:
         n_qt = -(-w.Q // array.cols)
         return untiled + (trips["C"] - 1) * w.G * w.K * w.P * n_qt
 
+    @staticmethod
+    def _vector_tiled_cycles(w: Workload, array: ArraySpec, sizes: dict, trips: dict):
+        """``tiled_cycles`` of a layer with a 1×1 output map spread over the PEs (§3.2): a
+        chunk of k′ ≤ N_r·N_c neurons takes e·c·t + 1 cycles with overlap (e·c·(t + 1)
+        without) plus t·refill, t = ⌈k′/N_c⌉ its rows and e·c the input elements of c
+        channels; so over the tiles the channels add up to C (n_c slices, the first without a
+        refill), and a K tile contributes its chunk rows T and its chunks N."""
+        chunk, cols = array.rows * array.cols, array.cols
+        e = inbound(1, w.stride_h, w.R, w.pad_top, w.H) * inbound(1, w.stride_w, w.S,
+                                                                  w.pad_left, w.W)
+
+        def rows_chunks(k):
+            full, rem = k // chunk, k % chunk
+            return full * array.rows + -(-rem // cols), full + (rem > 0)
+
+        K = sizes["K"]
+        t_full, n_full = rows_chunks(K)
+        t_edge, n_edge = rows_chunks(w.K % K)
+        k_full = w.K // K
+        t, n = k_full * t_full + t_edge, k_full * n_full + n_edge
+        n_c = trips["C"]
+        if array.os_preload_overlap:
+            per = e * w.C * t + n_c * n
+        else:
+            per = e * w.C * (t + n)
+        return w.G * (per + (2 * n_c - 1) * t)
+
     def channel_bound(self, w: Workload, array: ArraySpec, g: int, k: int, c: int) -> int:
         # more tile rows or column tiles only add preloads, broadcasts and drains (a unit's
         # max(b, t_r) is superadditive in t_r), so the map may be taken whole (§6.1)
@@ -280,9 +307,12 @@ class OutputStationary:
         small matrices: filter groups by size × A over the sizes that occur × tile rows by
         size.  Integer arithmetic throughout, so the sum equals ``array_cost``'s
         (tests/test_tiling_search.py)."""
-        if w.kind is not Kind.CONV or self._vector(w, array):
+        if w.kind is not Kind.CONV:
             return None
         import numpy as np  # (with the tiling search, not at import)
+
+        if self._vector(w, array):
+            return self._vector_tiled_cycles(w, array, sizes, trips)
 
         def places(dim):
             if index is not None:

@@ -167,13 +167,28 @@ def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tu
     mask = sum(_BIT[lp] for lp in LOOPS if trips[lp] > 1)
     t_k, t_p, t_q, t_c = trips["K"], trips["P"], trips["Q"], trips["C"]
     best = best_perm = None
-    for perm, row in zip(_PERMS, _refetch_table()):
-        k, p, q, c = row[mask]
+    # (orders that refetch alike move the same traffic: only the first of each is tried)
+    for perm, (k, p, q, c) in _distinct_orders(mask):
         traffic = (ifmap * (t_k if k else 1) + weights * (t_p if p else 1) * (t_q if q else 1)
                    + outs * (2 * (t_c if c else 1) - 1))
         if best is None or traffic < best:
             best, best_perm = traffic, perm
     return tuple(lp for lp in best_perm if trips[lp] > 1)
+
+
+_DISTINCT: dict[int, tuple] = {}   # (once per process, like _REFETCH)
+
+
+def _distinct_orders(mask: int) -> tuple:
+    """(first order, what it refetches) for each distinct refetch pattern among the orders,
+    in order of ``permutations(LOOPS)``, for one set of tiled loops."""
+    hit = _DISTINCT.get(mask)
+    if hit is None:
+        seen: dict = {}
+        for perm, row in zip(_PERMS, _refetch_table()):
+            seen.setdefault(row[mask], perm)
+        hit = _DISTINCT[mask] = tuple((perm, pattern) for pattern, perm in seen.items())
+    return hit
 
 
 
