@@ -17,8 +17,10 @@ shapes many times) share one cache entry.  Dimension letters follow Timeloop / n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from enum import Enum
+
+from .frozen import cached_hash, hash_field
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -33,6 +35,7 @@ class Kind(str, Enum):
     ELTWISE = "eltwise"
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class Workload:
     kind: Kind
@@ -60,7 +63,7 @@ class Workload:
                                # over the PEs (docs/model.md §3.2).  Tiles keep the flag.
     # the hash, worked out once: a workload is a cache key many times per layer and design
     # point (not a field of the value: excluded from equality and repr)
-    _hash: int = field(default=0, init=False, repr=False, compare=False)
+    _hash: int = hash_field()
 
     def __post_init__(self) -> None:
         for f in ("G", "K", "C", "P", "Q", "R", "S", "stride_h", "stride_w", "N", "operands"):
@@ -75,18 +78,6 @@ class Workload:
         if self.W == 0:
             object.__setattr__(self, "W", (self.Q - 1) * self.stride_w + self.S
                                - self.pad_left - self.pad_right)
-        object.__setattr__(self, "_hash", hash((
-            self.kind, self.G, self.K, self.C, self.P, self.Q, self.R, self.S, self.stride_h,
-            self.stride_w, self.H, self.W, self.pad_top, self.pad_bottom, self.pad_left,
-            self.pad_right, self.N, self.operands, self.residual, self.vector_out)))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __reduce__(self):
-        # rebuilt through __init__, so the hash is worked out again in the receiving process
-        # (str hashes differ between processes)
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     # -- derived sizes (elements, not bytes) -------------------------------------------------
     @property

@@ -125,9 +125,9 @@ def test_workload_tiles_keep_every_field():
 
 
 def test_cached_hashes_survive_a_trip_to_another_process():
-    """Workload and ArraySpec keep their hash (cache keys, hashed many times per design
-    point); str hashes differ between processes, so one sent to a sweep worker must hash like
-    an equal value made there."""
+    """Frozen cache keys keep their hash (hashed many times per design point); str hashes
+    differ between processes, so one sent to a sweep worker must hash like an equal value made
+    there, and every cached-hash class must hash equal values alike."""
     import pickle
     import subprocess
     import sys
@@ -149,3 +149,22 @@ def test_cached_hashes_survive_a_trip_to_another_process():
         out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((w, a)),
                              capture_output=True, env={"PYTHONHASHSEED": seed}, check=True)
         assert out.stdout.split() == [b"True", b"True", b"True"]
+
+
+def test_every_cached_hash_class_hashes_by_value():
+    import pickle
+
+    from sqnxt_sim.dataflow.base import Granularity
+    from sqnxt_sim.hardware.parts import ArraySpec, BufferSpec, DramSpec
+    from sqnxt_sim.tiling import Tiling
+
+    for make in (lambda: Workload(Kind.POOL_MAX, G=4, K=1, C=1, P=3, Q=3, R=2, S=2),
+                 lambda: ArraySpec(rows=4, sparsity=0.25), lambda: BufferSpec(64.0, 8, "traffic"),
+                 lambda: DramSpec(8.0, 50, 700.0), lambda: Granularity(K=16, P=32),
+                 lambda: Tiling(1, 16, 3, 32, 28, ("K", "P"))):
+        a, b = make(), make()
+        assert a == b and hash(a) == hash(b) and a._hash != 0
+        c = pickle.loads(pickle.dumps(a))
+        assert c == a and hash(c) == hash(a)
+        assert len({a, b, c}) == 1
+    assert hash(BufferSpec(64.0)) != hash(BufferSpec(32.0))

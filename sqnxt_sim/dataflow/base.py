@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from ..errors import AcceleratorError
+from ..frozen import cached_hash, hash_field
 from ..hardware.parts import ArraySpec
 from ..workload import Workload, ceil_div
 
@@ -74,6 +75,7 @@ class ArrayCost:
         return ArrayCost(self.cycles * n, self.counts.scale(n), self.active_pes)
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class Granularity:
     """Tile sizes the buffer tiler should use so array tiles stay whole (multiples of these)."""
@@ -82,6 +84,7 @@ class Granularity:
     C: int = 1
     P: int = 1
     Q: int = 1
+    _hash: int = hash_field()      # (see frozen.py)
 
 
 class Template(Protocol):

@@ -8,9 +8,12 @@ templates an ``ArraySpec`` (through ``Template.key``, their cache key), the tile
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
+
+from ..frozen import cached_hash, hash_field
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class ArraySpec:
     """What the array templates read (docs/model.md §3–§5.1), and so the cache key of every
@@ -28,21 +31,7 @@ class ArraySpec:
     dataflow: str = "hybrid"          # systolic: which of os / ws / is the array runs
     scalesim_compat: bool = False     # systolic: SCALE-Sim's reporting conventions
     # the hash, worked out once (every array cost is cached under this part)
-    _hash: int = field(default=0, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((
-            self.rows, self.cols, self.rf_registers, self.sparsity, self.os_preload_overlap,
-            self.os_fc_across_pes, self.ws_pack_groups, self.simd_lanes, self.dataflow,
-            self.scalesim_compat)))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __reduce__(self):
-        # rebuilt through __init__, so the hash is worked out again in the receiving process
-        # (str hashes differ between processes)
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
+    _hash: int = hash_field()
 
     @property
     def pes(self) -> int:
@@ -60,6 +49,7 @@ class ArraySpec:
         return ArraySpec(**{**keep, **fixed})
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class BufferSpec:
     """The global buffer and how the tiling search ranks tilings (docs/model.md §6)."""
@@ -67,6 +57,7 @@ class BufferSpec:
     kb: float = 128.0
     word_bits: int = 16
     objective: str = "time"
+    _hash: int = hash_field()        # (see frozen.py)
 
     @property
     def word_bytes(self) -> int:
@@ -77,6 +68,7 @@ class BufferSpec:
         return int(self.kb * 1024) // self.word_bytes
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class DramSpec:
     """DRAM as the array clock sees it (docs/model.md §6.3)."""
@@ -84,6 +76,7 @@ class DramSpec:
     bandwidth_gbps: float = 16.0
     latency_cycles: int = 100
     clock_mhz: float = 500.0
+    _hash: int = hash_field()        # (see frozen.py)
 
     @property
     def bytes_per_cycle(self) -> float:

@@ -16,6 +16,7 @@ from itertools import product
 from math import ceil
 
 from ..dataflow.base import ArrayCost, Counts, axis_tiles, footprint, rows_needed
+from ..frozen import cached_hash, hash_field
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..operands import Operand
 from ..workload import Kind, Workload
@@ -24,6 +25,7 @@ LOOPS = ("K", "C", "P", "Q")
 RELEVANT = {"ifmap": {"C", "P", "Q"}, "weight": {"K", "C"}, "ofmap": {"K", "P", "Q"}}
 
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class Tiling:
     G: int
@@ -32,6 +34,7 @@ class Tiling:
     P: int
     Q: int
     order: tuple[str, ...]          # tiled buffer loops, outermost first (G is outermost)
+    _hash: int = hash_field()      # (see frozen.py)
 
     def __str__(self) -> str:
         return (f"G{self.G} K{self.K} C{self.C} P{self.P} Q{self.Q} "
@@ -169,12 +172,21 @@ def layer_time(array_cycles: float, words: float, first_in: int, last_out: int,
 def _evaluate(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec,
               t: Tiling) -> TiledCost:
     """Cost of workload ``w`` under tiling ``t`` (compute from the template, DRAM from here)."""
-    cost, counts, ifm, wts, psum_r, out_w = _tiled_counts(w, tmpl, array_key(tmpl, array), t)
-    reads = ifm + wts + psum_r
-    wb = buffer.word_bytes
+    key = array_key(tmpl, array)
+    cost, _, ifm, wts, psum_r, out_w = _tiled_counts(w, tmpl, key, t)
     first_in, last_out = exposed_words(w, tmpl, array)
-    cycles = layer_time(cost.cycles, reads + out_w, first_in, last_out, buffer, dram)
-    return TiledCost(t, cycles, cost.cycles, cost, counts, int(round(reads * wb)),
+    cycles = layer_time(cost.cycles, ifm + wts + psum_r + out_w, first_in, last_out, buffer,
+                        dram)
+    return timed_cost(w, tmpl, key, buffer, t, cycles)
+
+
+def timed_cost(w: Workload, tmpl, key: ArraySpec, buffer: BufferSpec, t: Tiling,
+               cycles: int) -> TiledCost:
+    """The TiledCost of tiling ``t`` once its time (``layer_time``) is known; ``key`` is the
+    template's key of the array."""
+    cost, counts, ifm, wts, psum_r, out_w = _tiled_counts(w, tmpl, key, t)
+    wb = buffer.word_bytes
+    return TiledCost(t, cycles, cost.cycles, cost, counts, int(round((ifm + wts + psum_r) * wb)),
                      int(round(out_w * wb)),
                      {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
 

@@ -31,12 +31,12 @@ from .model import (
     RELEVANT,
     TiledCost,
     Tiling,
-    _evaluate,
     array_cost,
     array_key,
     evaluate,
     exposed_words,
     layer_time,
+    timed_cost,
     working_set,
 )
 
@@ -452,16 +452,14 @@ def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramS
     front = _front(w, tmpl, array, buffer.words, gran)
     if not front:
         return None
-    # the time of each member by §6.3's formula (exactly what evaluate() computes), then the
-    # best member evaluated in full
+    # the time of each member by §6.3's formula (exactly what evaluate() computes: a member's
+    # words are its least-traffic order's), the first best kept, then its cost in full
     first_in, last_out = exposed_words(w, tmpl, array)
-
-    def key(member):
-        _, compute, words = member
+    wb, traffic_first = buffer.word_bytes, buffer.objective == "traffic"
+    best = best_key = None
+    for t, compute, words in front:
         cycles = layer_time(compute, words, first_in, last_out, buffer, dram)
-        traffic = words * buffer.word_bytes
-        if buffer.objective == "traffic":
-            return (traffic, cycles, compute)
-        return (cycles, traffic, compute)
-
-    return _evaluate(w, tmpl, array, buffer, dram, min(front, key=key)[0])
+        key = (words * wb, cycles, compute) if traffic_first else (cycles, words * wb, compute)
+        if best_key is None or key < best_key:
+            best, best_key = (t, cycles), key
+    return timed_cost(w, tmpl, array, buffer, best[0], best[1])

@@ -1,0 +1,51 @@
+"""Frozen values that are cache keys: their hash worked out once.
+
+The model memoises by value (a workload, the array's key, the buffer, the DRAM timing, a
+tiling), and a sweep looks each of these up many times per layer and design point; a frozen
+dataclass's generated ``__hash__`` rebuilds and hashes the tuple of its fields every time.
+``cached_hash`` stores it at construction instead, in a ``_hash`` field the class declares
+(excluded from equality and repr), and rebuilds the value through ``__init__`` when it is
+unpickled — str hashes differ between processes, so a value sent to a sweep worker must hash
+like an equal one made there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field, fields
+from operator import attrgetter
+
+
+def hash_field():
+    """The ``_hash`` field of a ``cached_hash`` class."""
+    return field(default=0, init=False, repr=False, compare=False)
+
+
+def cached_hash(cls):
+    """Class decorator (outside ``@dataclass(frozen=True, slots=True)``) for a class with a
+    ``_hash: int = hash_field()`` field."""
+    keys = _getter(tuple(f.name for f in fields(cls) if f.compare))
+    init = _getter(tuple(f.name for f in fields(cls) if f.init))
+    made = cls.__init__
+
+    def __init__(self, *args, **kwargs) -> None:
+        made(self, *args, **kwargs)        # (the dataclass's, __post_init__ included)
+        object.__setattr__(self, "_hash", hash(keys(self)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        return (type(self), init(self))
+
+    __init__.__doc__ = made.__doc__
+    cls.__init__ = __init__
+    cls.__hash__ = __hash__
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+def _getter(names: tuple[str, ...]):
+    """obj -> the tuple of its ``names`` attributes."""
+    if len(names) == 1:
+        return lambda obj, name=names[0]: (getattr(obj, name),)
+    return attrgetter(*names)
