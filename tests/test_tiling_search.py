@@ -76,7 +76,7 @@ def test_search_agrees_with_exhaustive(w, acc, dataflow):
 
 
 @settings(max_examples=150, deadline=None)
-@given(layers(), accelerators(), st.booleans(), st.sampled_from(["os", "simd"]))
+@given(layers(), accelerators(), st.booleans(), st.sampled_from(["os", "ws", "simd"]))
 def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
     """A template's ``tiled_cycles`` (every candidate at once) must equal ``array_cost``'s sum
     over the buffer tiles of the template's cost, candidate by candidate; where it gives None
@@ -88,9 +88,11 @@ def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
 
     if (dataflow == "simd") == (w.kind is Kind.CONV):
         dataflow = "os"
+    # (``overlap`` is OS's shadow input register, and for WS whether groups are packed)
     acc = Accelerator(rows=acc.array.rows, cols=acc.array.cols,
                       rf_registers=acc.array.rf_registers, sparsity=acc.array.sparsity,
-                      buffer_kb=acc.buffer.kb, os_preload_overlap=overlap)
+                      buffer_kb=acc.buffer.kb, os_preload_overlap=overlap,
+                      ws_pack_groups=overlap and dataflow == "ws")
     tmpl = template(dataflow)
     array = tmpl.key(acc.array)
     fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
@@ -106,7 +108,10 @@ def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
         assert np.array_equal(np.broadcast_to(exact, fit.idx[0].shape),
                               np.broadcast_to(with_index, fit.idx[0].shape))
     if exact is None:
-        assert w.kind is not Kind.CONV
+        if dataflow == "ws":   # only grouped layers packed block-diagonally are left out
+            assert array.ws_pack_groups and w.G > 1
+        else:
+            assert w.kind is not Kind.CONV
         return
     exact = np.broadcast_to(exact, fit.idx[0].shape)
     for j in range(len(exact)):
@@ -115,7 +120,7 @@ def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
 
 
 @settings(max_examples=150, deadline=None)
-@given(layers(), accelerators(), st.sampled_from(["os", "simd"]))
+@given(layers(), accelerators(), st.sampled_from(["os", "ws", "simd"]))
 def test_exact_front_chooses_what_the_bounded_walk_chooses(w, acc, dataflow):
     """With every candidate's cycles known the front is built without bounds; it must choose
     the very tiling (loop order included) the bounded walk chooses, ties and all."""
