@@ -134,15 +134,22 @@ class WeightStationary:
         # those pixels without changing their total).  On top, every buffer tile exposes its
         # first weight preload and drains its adder chains, each at least the rows its
         # smallest channel tile uses (one, at most N_r).
-        streaming = 0
-        for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
-            for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
-                for cs, cn in _classes(w.C, sizes["C"], trips["C"]):
-                    streaming = streaming + gn * kn * cn * _folds_of(gs, cs, ks, array)
+        edge_c = w.C - (trips["C"] - 1) * sizes["C"]
+        if array.ws_pack_groups:
+            streaming = 0
+            for gs, gn in _classes(w.G, sizes["G"], trips["G"]):
+                for ks, kn in _classes(w.K, sizes["K"], trips["K"]):
+                    for cs, cn in _classes(w.C, sizes["C"], trips["C"]):
+                        streaming = streaming + gn * kn * cn * _folds_of(gs, cs, ks, array)
+        else:
+            # unpacked, a tile's folds g · ⌈k/N_c⌉ · ⌈c/N_r⌉ separate: the groups add up to G
+            rows, cols = array.rows, array.cols
+            edge_k = w.K - (trips["K"] - 1) * sizes["K"]
+            streaming = (w.G * ((trips["K"] - 1) * -(-sizes["K"] // cols) + -(-edge_k // cols))
+                         * ((trips["C"] - 1) * -(-sizes["C"] // rows) + -(-edge_c // rows)))
         streaming = streaming * sum(tap_pixels(w))
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
-        edge_c = (w.C - (trips["C"] - 1) * sizes["C"]).clip(max=array.rows)
-        return streaming + 2 * tiles * edge_c
+        return streaming + 2 * tiles * edge_c.clip(max=array.rows)
 
     def channel_bound(self, w: Workload, array: ArraySpec, g: int, k: int, c: int) -> int:
         # row and column tiles keep the streamed total, give each pass fewer pixels to hide
@@ -179,40 +186,44 @@ class WeightStationary:
             return np.unique(sizes[dim], return_inverse=True)
 
         (k_s, ki), (c_s, ci), (p_s, pi), (q_s, qi) = (places(d) for d in "KCPQ")
-        rows, cols, double = array.rows, array.cols, array.rf_registers >= 2
+        rows, cols = array.rows, array.cols
         # per K size: Σ ⌈k/N_c⌉ over the filter tiles; per C size: Σ ⌈c/N_r⌉, and the tiles
-        # of full size (n_full) and the edge tile (size c_edge, none when c_edge = 0)
+        # of full size (n_full) and the edge tile (size c_edge; 0: none)
         k_folds = (w.K // k_s) * -(-k_s // cols) + -(-(w.K % k_s) // cols)
         n_full, c_edge = w.C // c_s, w.C % c_s
         c_folds = n_full * -(-c_s // rows) + -(-c_edge // rows)
         first_full, first_edge = np.minimum(c_s, rows), np.minimum(c_edge, rows)
-        p_tab = _tap_table([_tap_values(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-                            for p in p_s.tolist()])
-        q_tab = _tap_table([_tap_values(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-                            for q in q_s.tolist()])
-        (p_n, p_sum, p_x, p_xw, p_l, p_lw), (q_n, q_sum, q_x, q_xw, q_l, q_lw) = p_tab, q_tab
-        tiles_pq = p_n[:, None] * q_n[None, :]                       # (P size, Q size)
+        # per (P size, Q size): buffer tiles, Σa · Σb, and the in-bound products x = a · b
+        # with their weights (tiles × taps; tiles at the last tap)
+        tiles, sums, x, wt = _pair_table(
+            (w.P, tuple(p_s.tolist()), w.stride_h, w.R, w.pad_top, w.H),
+            (w.Q, tuple(q_s.tolist()), w.stride_w, w.S, w.pad_left, w.W))
+        streamed = sums * c_folds
         n_c = len(c_s)
-        if double:
-            # E(r_u) for r_u = N_r, then each C size's c mod N_r and c_edge mod N_r
-            ru = np.concatenate(([rows], c_s % rows, c_edge % rows))
-            e = _weighted(p_x, p_xw, q_x, q_xw, ru, np.subtract)     # (P, Q, len(ru))
-            n_rows_folds = n_full * (c_s // rows) + c_edge // rows
-            exposed = (n_rows_folds * e[:, :, :1] + n_full * e[:, :, 1:1 + n_c]
-                       + e[:, :, 1 + n_c:])                            # (P, Q, C size)
-            # Σ min(r_0, x_last) over the row and column tiles, for each C size's r_0
-            first = _weighted(p_l, p_lw, q_l, q_lw, np.concatenate((first_full, first_edge)),
-                              np.minimum)
-            per_tile = (n_full * (first_full * tiles_pq[:, :, None] + first[:, :, :n_c])
-                        + (c_edge > 0) * (first_edge * tiles_pq[:, :, None] + first[:, :, n_c:]))
+        if array.rf_registers >= 2:
+            # Σ over the pixel counts x = a · b of the row and column tiles' taps of
+            # max(0, r_u − x), for r_u = N_r and each C size's c mod N_r and c_edge mod N_r
+            # (weights: column 0), and for each C size's first fold r_0 = min(c, N_r) at the
+            # last tap only (column 1): Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
+            ru = np.concatenate(([rows], c_s % rows, c_edge % rows, first_full, first_edge))
+            # (worked out for the distinct r_u only: at most N_r + 1 of them)
+            seen = np.zeros(rows + 1, dtype=bool)
+            seen[ru] = True
+            at = np.cumsum(seen)[ru] - 1
+            e = (np.maximum(np.flatnonzero(seen)[:, None] - x[:, :, None, :], 0) @ wt)[:, :, at]
+            exposed = (n_full * (c_s // rows) + c_edge // rows) * e[:, :, :1, 0] \
+                + n_full * e[:, :, 1:1 + n_c, 0] + e[:, :, 1 + n_c:1 + 2 * n_c, 0]
+            last = e[:, :, 1 + 2 * n_c:, 1]
+            per_tile = (n_full * (2 * first_full * tiles - last[:, :, :n_c])
+                        + 2 * first_edge * tiles - last[:, :, n_c:])
         else:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
-            exposed = np.broadcast_to((w.C * w.R * w.S) * tiles_pq[:, :, None],
-                                      (*tiles_pq.shape, n_c))
-            per_tile = (n_full * first_full + first_edge) * tiles_pq[:, :, None]
-        streamed = (p_sum[:, None] * q_sum[None, :])[pi, qi] * c_folds[ci]
-        return (w.G * k_folds[ki] * (streamed + exposed[pi, qi, ci])
-                + trips["G"] * trips["K"] * per_tile[pi, qi, ci])
+            exposed = (w.C * w.R * w.S) * tiles
+            per_tile = (n_full * first_full + first_edge) * tiles
+        flat = (pi * len(q_s) + qi) * n_c + ci
+        a = np.broadcast_to(streamed + exposed, per_tile.shape).ravel()
+        return (w.G * k_folds[ki] * a.take(flat)
+                + trips["G"] * trips["K"] * per_tile.ravel().take(flat))
 
 
 def _classes(total: int, size, trips):
@@ -226,51 +237,50 @@ def _classes(total: int, size, trips):
 @lru_cache(maxsize=65536)
 def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int):
     """The tiles of ``size`` output rows (or columns) along one axis, for the WS streams: (how
-    many tiles, Σ over them of their in-bound rows at every tap offset, those in-bound counts
-    as {value: tiles × offsets having it}, and the same for the last offset alone)."""
+    many tiles, Σ over them of their in-bound rows at every tap offset, and those in-bound
+    counts as {value: (tiles × offsets having it, tiles having it at the last offset)})."""
     n = total = 0
-    values: dict[int, int] = {}
-    last: dict[int, int] = {}
+    values: dict[int, list[int]] = {}
     for (o, extent_t, pad_t, _), count in axis_tiles(out, size, stride, kernel, pad_lo, extent):
         n += count
-        a = 0
         for r in range(kernel):
             a = inbound(o, stride, 1, pad_t - r, extent_t)
             total += count * a
-            values[a] = values.get(a, 0) + count
-        last[a] = last.get(a, 0) + count
-    return n, total, tuple(values.items()), tuple(last.items())
+            values.setdefault(a, [0, 0])[0] += count
+        values[a][1] += count
+    return n, total, tuple((a, *ws) for a, ws in values.items())
 
 
-def _tap_table(per_size):
-    """``_tap_values`` of each size as arrays: tiles, Σ, and the (values, weights) pairs padded
-    with zero weights to a common width, as (sizes, width) arrays."""
+@lru_cache(maxsize=4096)
+def _axis_table(out: int, sizes: tuple[int, ...], stride: int, kernel: int, pad_lo: int,
+                extent: int):
+    """``_tap_values`` of each tile size as arrays: tiles (sizes,), Σ (sizes,), the in-bound
+    counts (sizes, width) and their two weights (sizes, width, 2), padded with zero weights
+    to a common width."""
     import numpy as np
 
-    out = [np.array([v[0] for v in per_size], dtype=np.int64),
-           np.array([v[1] for v in per_size], dtype=np.int64)]
-    for j in (2, 3):
-        width = max(len(v[j]) for v in per_size)
-        table = np.zeros((len(per_size), width, 2), dtype=np.int64)
-        for i, v in enumerate(per_size):
-            table[i, :len(v[j])] = v[j]
-        out += [table[:, :, 0], table[:, :, 1]]
-    return out
+    per = [_tap_values(out, s, stride, kernel, pad_lo, extent) for s in sizes]
+    width = max(len(v[2]) for v in per)
+    table = np.zeros((len(per), width, 3), dtype=np.int64)
+    for i, v in enumerate(per):
+        table[i, :len(v[2])] = v[2]
+    n, total = np.array([v[:2] for v in per], dtype=np.int64).T
+    return n, total, table[:, :, 0], table[:, :, 1:]
 
 
-def _weighted(a, a_w, b, b_w, ru, op):
-    """Σ over the (row value a, column value b) pairs, weighted by their tiles × offsets, of
-    max(0, r_u − a·b) (``op`` = subtract) or min(r_u, a·b) (``op`` = minimum), for every
-    (row size, column size, r_u): a (rows sizes, column sizes, len(ru)) array."""
-    import numpy as np
-
-    x = a[:, None, :, None] * b[None, :, None, :]                   # (P, Q, Wa, Wb)
-    wt = a_w[:, None, :, None] * b_w[None, :, None, :]
-    x, wt = x.reshape(*x.shape[:2], -1), wt.reshape(*wt.shape[:2], -1)
-    v = op(ru[None, None, :, None], x[:, :, None, :])                # (P, Q, len(ru), W)
-    if op is np.subtract:
-        v = np.maximum(v, 0)
-    return (v * wt[:, :, None, :]).sum(axis=3)
+@lru_cache(maxsize=4096)
+def _pair_table(rows: tuple, cols: tuple):
+    """For every (row tile size, column tile size), ``rows`` and ``cols`` being the arguments
+    of ``_axis_table``: the buffer tiles and Σ a · Σ b, as (P sizes, Q sizes, 1) arrays, the
+    products x = a · b of their in-bound counts (P sizes, Q sizes, width) and the products of
+    their weights (P sizes, Q sizes, width, 2)."""
+    p_n, p_sum, p_x, p_w = _axis_table(*rows)
+    q_n, q_sum, q_x, q_w = _axis_table(*cols)
+    shape = (len(p_n), len(q_n))
+    x = (p_x[:, None, :, None] * q_x[None, :, None, :]).reshape(*shape, -1)
+    wt = (p_w[:, None, :, None, :] * q_w[None, :, None, :, :]).reshape(*shape, -1, 2)
+    tiles = (p_n[:, None] * q_n[None, :])[:, :, None]
+    return tiles, (p_sum[:, None] * q_sum[None, :])[:, :, None], x, wt
 
 
 def _folds_of(g, c, k, array):
