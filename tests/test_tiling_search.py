@@ -8,7 +8,7 @@ here as a different objective value.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sqnxt_sim.dataflow.base import template
@@ -81,18 +81,32 @@ def test_vectorised_cycles_equal_the_per_tile_sum(w, acc, overlap, dataflow):
     """A template's ``tiled_cycles`` (every candidate at once) must equal ``array_cost``'s sum
     over the buffer tiles of the template's cost, candidate by candidate; where it gives None
     the search walks with bounds instead."""
+    if (dataflow == "simd") == (w.kind is Kind.CONV):
+        dataflow = "os"
+    # (``overlap`` is OS's shadow input register, and for WS whether groups are packed)
+    _check_tiled_cycles(w, dataflow, Accelerator(
+        rows=acc.array.rows, cols=acc.array.cols, rf_registers=acc.array.rf_registers,
+        sparsity=acc.array.sparsity, buffer_kb=acc.buffer.kb, os_preload_overlap=overlap,
+        ws_pack_groups=overlap and dataflow == "ws"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers(), accelerators(), st.sampled_from([1, 2]), st.booleans())
+def test_ws_vectorised_cycles_equal_the_per_tile_sum(w, acc, rf, pack):
+    """The same for WS convolutions alone, with and without the RF double-buffering weights
+    (every preload exposed, or only what the pass before cannot hide) and packed groups."""
+    assume(w.kind is Kind.CONV)
+    _check_tiled_cycles(w, "ws", Accelerator(
+        rows=acc.array.rows, cols=acc.array.cols, rf_registers=rf, buffer_kb=acc.buffer.kb,
+        ws_pack_groups=pack))
+
+
+def _check_tiled_cycles(w: Workload, dataflow: str, acc: Accelerator) -> None:
     import numpy as np
 
     from sqnxt_sim.tiling.model import array_cost
     from sqnxt_sim.tiling.search import _fit
 
-    if (dataflow == "simd") == (w.kind is Kind.CONV):
-        dataflow = "os"
-    # (``overlap`` is OS's shadow input register, and for WS whether groups are packed)
-    acc = Accelerator(rows=acc.array.rows, cols=acc.array.cols,
-                      rf_registers=acc.array.rf_registers, sparsity=acc.array.sparsity,
-                      buffer_kb=acc.buffer.kb, os_preload_overlap=overlap,
-                      ws_pack_groups=overlap and dataflow == "ws")
     tmpl = template(dataflow)
     array = tmpl.key(acc.array)
     fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
