@@ -101,6 +101,22 @@ def test_ws_vectorised_cycles_equal_the_per_tile_sum(w, acc, rf, pack):
         ws_pack_groups=pack))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 80), st.data(), st.integers(1, 4), st.integers(1, 11), st.integers(0, 6),
+       st.integers(-2, 200))
+def test_ws_tile_classes_are_axis_tiles(out, data, stride, kernel, pad, extent):
+    """WS counts the alike tiles in the middle of an axis at once; the classes and counts
+    must be ``axis_tiles``' (the definition ``array_cost`` sums over)."""
+    from collections import Counter
+
+    from sqnxt_sim.dataflow.base import axis_tiles
+    from sqnxt_sim.dataflow.weight_stationary import _tile_classes
+
+    size = data.draw(st.integers(1, out))
+    assert Counter(dict(_tile_classes(out, size, stride, kernel, pad, extent))) == \
+        Counter(dict(axis_tiles(out, size, stride, kernel, pad, extent)))
+
+
 def _check_tiled_cycles(w: Workload, dataflow: str, acc: Accelerator) -> None:
     import numpy as np
 

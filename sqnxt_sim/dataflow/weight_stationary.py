@@ -31,7 +31,6 @@ from .base import (
     ArrayCost,
     Counts,
     Granularity,
-    axis_tiles,
     channel_tiles_bound,
     inbound,
     register,
@@ -186,44 +185,34 @@ class WeightStationary:
             return np.unique(sizes[dim], return_inverse=True)
 
         (k_s, ki), (c_s, ci), (p_s, pi), (q_s, qi) = (places(d) for d in "KCPQ")
-        rows, cols = array.rows, array.cols
-        # per K size: Σ ⌈k/N_c⌉ over the filter tiles; per C size: Σ ⌈c/N_r⌉, and the tiles
-        # of full size (n_full) and the edge tile (size c_edge; 0: none)
-        k_folds = (w.K // k_s) * -(-k_s // cols) + -(-(w.K % k_s) // cols)
-        n_full, c_edge = w.C // c_s, w.C % c_s
-        c_folds = n_full * -(-c_s // rows) + -(-c_edge // rows)
-        first_full, first_edge = np.minimum(c_s, rows), np.minimum(c_edge, rows)
+        k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
+        (c_folds, n_full, first_full, first_edge, n_rows_folds, ru, at_rows, at_full, at_edge,
+         at_first_full, at_first_edge) = _channel_side(w.C, tuple(c_s.tolist()), array.rows)
         # per (P size, Q size): buffer tiles, Σa · Σb, and the in-bound products x = a · b
         # with their weights (tiles × taps; tiles at the last tap)
         tiles, sums, x, wt = _pair_table(
             (w.P, tuple(p_s.tolist()), w.stride_h, w.R, w.pad_top, w.H),
             (w.Q, tuple(q_s.tolist()), w.stride_w, w.S, w.pad_left, w.W))
-        streamed = sums * c_folds
-        n_c = len(c_s)
         if array.rf_registers >= 2:
             # Σ over the pixel counts x = a · b of the row and column tiles' taps of
-            # max(0, r_u − x), for r_u = N_r and each C size's c mod N_r and c_edge mod N_r
-            # (weights: column 0), and for each C size's first fold r_0 = min(c, N_r) at the
-            # last tap only (column 1): Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
-            ru = np.concatenate(([rows], c_s % rows, c_edge % rows, first_full, first_edge))
-            # (worked out for the distinct r_u only: at most N_r + 1 of them)
-            seen = np.zeros(rows + 1, dtype=bool)
-            seen[ru] = True
-            at = np.cumsum(seen)[ru] - 1
-            e = (np.maximum(np.flatnonzero(seen)[:, None] - x[:, :, None, :], 0) @ wt)[:, :, at]
-            exposed = (n_full * (c_s // rows) + c_edge // rows) * e[:, :, :1, 0] \
-                + n_full * e[:, :, 1:1 + n_c, 0] + e[:, :, 1 + n_c:1 + 2 * n_c, 0]
-            last = e[:, :, 1 + 2 * n_c:, 1]
-            per_tile = (n_full * (2 * first_full * tiles - last[:, :, :n_c])
-                        + 2 * first_edge * tiles - last[:, :, n_c:])
+            # max(0, r_u − x) for every r_u that occurs, with the weights of every tap
+            # (column 0) and of the last tap only (column 1): the exposed preloads of the
+            # folds using N_r rows, c mod N_r rows and c_edge mod N_r rows, and each tile's
+            # first preload, Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
+            e = np.maximum(ru[:, None] - x[:, :, None, :], 0) @ wt      # (P, Q, r_u, 2)
+            exposed = (n_rows_folds * e[:, :, at_rows, 0] + n_full * e[:, :, at_full, 0]
+                       + e[:, :, at_edge, 0])                          # (P, Q, C size)
+            per_tile = (n_full * (2 * first_full * tiles - e[:, :, at_first_full, 1])
+                        + 2 * first_edge * tiles - e[:, :, at_first_edge, 1])
         else:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
             exposed = (w.C * w.R * w.S) * tiles
             per_tile = (n_full * first_full + first_edge) * tiles
-        flat = (pi * len(q_s) + qi) * n_c + ci
-        a = np.broadcast_to(streamed + exposed, per_tile.shape).ravel()
-        return (w.G * k_folds[ki] * a.take(flat)
-                + trips["G"] * trips["K"] * per_tile.ravel().take(flat))
+        flat = (pi * len(q_s) + qi) * len(c_s) + ci
+        a = (sums * c_folds + exposed).ravel()
+        per_tile = per_tile.ravel().take(flat)
+        return (w.G * k_folds.take(ki) * a.take(flat)
+                + (k_tiles.take(ki) if w.G == 1 else trips["G"] * trips["K"]) * per_tile)
 
 
 def _classes(total: int, size, trips):
@@ -234,6 +223,59 @@ def _classes(total: int, size, trips):
     return ((size, trips - 1), (edge, np.ones_like(trips)))
 
 
+@lru_cache(maxsize=4096)
+def _filter_side(total: int, sizes: tuple[int, ...], cols: int):
+    """Per K tile size: Σ ⌈k/N_c⌉ over the filter tiles, and how many tiles (arrays)."""
+    import numpy as np
+
+    k = np.array(sizes, dtype=np.int64)
+    return (total // k) * -(-k // cols) + -(-(total % k) // cols), -(-total // k)
+
+
+@lru_cache(maxsize=4096)
+def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
+    """Per C tile size (arrays): Σ ⌈c/N_r⌉ over the channel tiles; the tiles of full size and
+    the first fold's rows of one (min(c, N_r)) and of the edge tile (0: no edge tile); the
+    folds using N_r rows; and the distinct rows used (r_u) with, per C size, the place in them
+    of N_r, of c mod N_r, of the edge tile's c_edge mod N_r and of the two first folds' rows."""
+    import numpy as np
+
+    c = np.array(sizes, dtype=np.int64)
+    n_full, edge = total // c, total % c
+    first_full, first_edge = np.minimum(c, rows), np.minimum(edge, rows)
+    used = np.concatenate((np.full_like(c, rows), c % rows, edge % rows, first_full,
+                           first_edge))
+    seen = np.zeros(rows + 1, dtype=bool)            # (at most N_r + 1 distinct values)
+    seen[used] = True
+    at = (np.cumsum(seen)[used] - 1).reshape(5, -1)
+    return (n_full * -(-c // rows) + -(-edge // rows), n_full, first_full, first_edge,
+            n_full * (c // rows) + edge // rows, np.flatnonzero(seen), *at)
+
+
+def _tile_classes(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int):
+    """``axis_tiles``' classes (out, in, pad_lo, pad_hi) → count, without visiting the tiles
+    that neither start in the padding nor reach past the input nor are cut short: those are
+    all alike and counted at once (the same classes and counts, maybe in another order)."""
+    n_tiles = -(-out // size)
+    step = size * stride
+    first = -(-pad_lo // step)                   # the first tile whose input starts in the map
+    last = min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step)
+    counts: dict[tuple[int, int, int, int], int] = {}
+    if first <= last:
+        counts[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
+        visit = [*range(min(first, n_tiles)), *range(last + 1, n_tiles)]
+    else:
+        visit = range(n_tiles)
+    for i in visit:
+        p0 = i * size
+        n = min(size, out - p0)
+        lo = p0 * stride - pad_lo
+        hi = (p0 + n - 1) * stride - pad_lo + kernel
+        cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
+        counts[cls] = counts.get(cls, 0) + 1
+    return counts.items()
+
+
 @lru_cache(maxsize=65536)
 def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int):
     """The tiles of ``size`` output rows (or columns) along one axis, for the WS streams: (how
@@ -241,7 +283,8 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     counts as {value: (tiles × offsets having it, tiles having it at the last offset)})."""
     n = total = 0
     values: dict[int, list[int]] = {}
-    for (o, extent_t, pad_t, _), count in axis_tiles(out, size, stride, kernel, pad_lo, extent):
+    for (o, extent_t, pad_t, _), count in _tile_classes(out, size, stride, kernel, pad_lo,
+                                                        extent):
         n += count
         for r in range(kernel):
             a = inbound(o, stride, 1, pad_t - r, extent_t)
