@@ -27,14 +27,7 @@ from functools import lru_cache
 
 from ..hardware.parts import ArraySpec
 from ..workload import Kind, Workload
-from .base import (
-    ArrayCost,
-    Counts,
-    Granularity,
-    channel_tiles_bound,
-    inbound,
-    register,
-)
+from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
 
 
 def _folds(total: int, size: int) -> list[tuple[int, int]]:
@@ -294,7 +287,7 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     return n, total, tuple((a, *ws) for a, ws in values.items())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _axis_table(out: int, sizes: tuple[int, ...], stride: int, kernel: int, pad_lo: int,
                 extent: int):
     """``_tap_values`` of each tile size as arrays: tiles (sizes,), Σ (sizes,), the in-bound
@@ -311,7 +304,7 @@ def _axis_table(out: int, sizes: tuple[int, ...], stride: int, kernel: int, pad_
     return n, total, table[:, :, 0], table[:, :, 1:]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)   # (a network needs under 20; entries are up to ~120 KB)
 def _pair_table(rows: tuple, cols: tuple):
     """For every (row tile size, column tile size), ``rows`` and ``cols`` being the arguments
     of ``_axis_table``: the buffer tiles and Σ a · Σ b, as (P sizes, Q sizes, 1) arrays, the
