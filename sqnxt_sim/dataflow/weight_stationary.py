@@ -276,9 +276,16 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     counts as {value: (tiles × offsets having it, tiles having it at the last offset)})."""
     n = total = 0
     values: dict[int, list[int]] = {}
-    for (o, extent_t, pad_t, _), count in _tile_classes(out, size, stride, kernel, pad_lo,
-                                                        extent):
+    for (o, extent_t, pad_t, pad_hi), count in _tile_classes(out, size, stride, kernel, pad_lo,
+                                                             extent):
         n += count
+        if pad_t == pad_hi == 0 and extent_t == (o - 1) * stride + kernel:
+            # a tile inside the map reads every tap of each of its o rows
+            total += count * o * kernel
+            ws = values.setdefault(o, [0, 0])
+            ws[0] += count * kernel
+            ws[1] += count
+            continue
         for r in range(kernel):
             a = inbound(o, stride, 1, pad_t - r, extent_t)
             total += count * a
