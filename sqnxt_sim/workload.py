@@ -78,6 +78,11 @@ class Workload:
         if self.W == 0:
             object.__setattr__(self, "W", (self.Q - 1) * self.stride_w + self.S
                                - self.pad_left - self.pad_right)
+        for f in ("H", "W"):      # (given, or derived above: padding cannot exceed it)
+            v = getattr(self, f)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"Workload.{f} must be a positive integer (input rows or "
+                                 f"columns before padding), got {v!r}")
 
     # -- derived sizes (elements, not bytes) -------------------------------------------------
     @property

@@ -94,7 +94,7 @@ def test_fronts_shared_across_buffers_change_nothing(w, kbs, dataflow):
 
 @pytest.mark.parametrize("field, value", [
     ("G", 0), ("K", -3), ("C", 2.0), ("P", True), ("R", "3"), ("stride_w", None),
-    ("operands", 0), ("N", 1.5)])
+    ("operands", 0), ("N", 1.5), ("H", -1), ("W", 2.5)])
 def test_workload_checks_every_size_field(field, value):
     """Every size field is checked, whatever builds the Workload (the tiler builds thousands
     of tiles per cold run without dataclasses.replace): refused with the field's name, except
@@ -168,3 +168,13 @@ def test_every_cached_hash_class_hashes_by_value():
         assert c == a and hash(c) == hash(a)
         assert len({a, b, c}) == 1
     assert hash(BufferSpec(64.0)) != hash(BufferSpec(32.0))
+
+
+def test_workload_refuses_padding_that_leaves_no_input():
+    """A derived input extent (H, W = 0) must leave at least one row and column once the
+    padding is taken off: 3×3 taps on one output row with two rows of padding on each side
+    would read a map of −1 rows (the tiling search's working-set arithmetic assumes ≥ 1)."""
+    with pytest.raises(ValueError, match=r"Workload\.H must be a positive integer"):
+        Workload(Kind.CONV, G=1, K=2, C=5, P=1, Q=12, R=3, S=3, pad_top=2, pad_bottom=2)
+    assert Workload(Kind.CONV, G=1, K=2, C=5, P=1, Q=12, R=3, S=3, pad_top=1,
+                    pad_bottom=1).H == 1

@@ -24,9 +24,11 @@ def layers(draw):
     r = draw(st.integers(1, 5))
     s = draw(st.sampled_from([r, 1, 3]))
     stride = draw(st.integers(1, 2))
-    p = draw(st.integers(1, 24))
-    q = draw(st.integers(1, 24))
     pad = draw(st.integers(0, max(0, min(r, s) - 1)))
+    # enough output rows and columns that the input is at least one row and column once the
+    # padding is taken off ((p − 1)·stride + r − 2·pad ≥ 1)
+    p = max(draw(st.integers(1, 24)), 1 - (-(2 * pad + 1 - r) // stride))
+    q = max(draw(st.integers(1, 24)), 1 - (-(2 * pad + 1 - s) // stride))
     kind = draw(st.sampled_from([Kind.CONV, Kind.CONV, Kind.CONV, Kind.POOL_MAX, Kind.ELTWISE]))
     if kind is Kind.ELTWISE:
         return Workload(kind, G=draw(st.integers(1, 48)), K=1, C=1, P=p, Q=q)
