@@ -128,6 +128,7 @@ def test_cached_hashes_survive_a_trip_to_another_process():
     """Frozen cache keys keep their hash (hashed many times per design point); str hashes
     differ between processes, so one sent to a sweep worker must hash like an equal value made
     there, and every cached-hash class must hash equal values alike."""
+    import os
     import pickle
     import subprocess
     import sys
@@ -147,7 +148,8 @@ def test_cached_hashes_survive_a_trip_to_another_process():
             " dataflow='ws')))\n")
     for seed in ("1", "2"):
         out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((w, a)),
-                             capture_output=True, env={"PYTHONHASHSEED": seed}, check=True)
+                             capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                             check=True)
         assert out.stdout.split() == [b"True", b"True", b"True"]
 
 
