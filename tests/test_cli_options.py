@@ -75,3 +75,27 @@ def test_dash_o_names_the_output_on_every_command():
             assert isinstance(p.type, click.Path) and not p.type.dir_okay, name
         else:
             assert "--out-dir" in p.opts and not p.type.file_okay, name
+
+
+def test_each_family_defines_the_commands_it_is_registered_for():
+    """The group imports a family's module only when one of its commands is looked up, by the
+    names FAMILIES lists: a command missing from the list could never be found."""
+    import importlib
+
+    from sqnxt_sim.cli import FAMILIES
+
+    for module, names in FAMILIES.items():
+        assert tuple(c.name for c in importlib.import_module(module).COMMANDS) == names
+    assert sorted(main.commands) == sorted(n for ns in FAMILIES.values() for n in ns)
+
+
+def test_a_command_imports_only_its_own_family():
+    import subprocess
+    import sys
+
+    code = ("import sys; from sqnxt_sim.cli import main\n"
+            "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('sqnxt_sim.cli.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert proc.stdout.splitlines()[-1] == "['sqnxt_sim.cli.options', 'sqnxt_sim.cli.run']"

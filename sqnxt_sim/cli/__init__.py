@@ -1,8 +1,10 @@
 """The command line: thin click commands over the library (docs/architecture.md).
 
 ``main`` is the click group; each command family lives in its own module and is registered
-here with ``add_command``: run.py (show, run), report.py (compare, report), sweep.py (sweep,
-plot-sweep), interop.py (export, import).  options.py holds what they share.
+here by name (``FAMILIES``): run.py (show, run), report.py (compare, report), sweep.py (sweep,
+plot-sweep), interop.py (export, import, tables).  A family's module is imported when one of its
+commands runs (options.py: ``Group``), so a command loads only its own family; options.py holds
+what they share.
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ import sys
 import click
 
 from .. import __version__
-from . import interop, report, run, sweep
 from .options import Group
 
+# each command family's module → the commands its COMMANDS tuple defines (a test checks both
+# agree); the module is imported when one of them is looked up
+FAMILIES = {
+    f"{__name__}.run": ("show", "run"),
+    f"{__name__}.report": ("compare", "report"),
+    f"{__name__}.sweep": ("sweep", "plot-sweep"),
+    f"{__name__}.interop": ("export", "import", "tables"),
+}
 
-@click.group(cls=Group,
+
+@click.group(cls=Group, families=FAMILIES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sqnxt-sim")
 def main() -> None:
@@ -34,7 +44,3 @@ def main() -> None:
     if "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-
-for _family in (run, report, sweep, interop):
-    for _command in _family.COMMANDS:
-        main.add_command(_command)

@@ -50,13 +50,57 @@ class Command(click.Command):
 
 class Group(click.Group):
     """The command group: it only takes :class:`Command` commands, so no command can escape
-    the repeated-option check."""
+    the repeated-option check.
+
+    Command families are registered by module (``families``: module → its command names) and
+    imported when one of their commands is looked up, so ``sqnxt-sim run`` does not import
+    (with PYTHONDONTWRITEBYTECODE, compile) the sweep, report and interop commands; reading
+    ``commands`` (help, the docs tests) imports every family."""
+
+    def __init__(self, *args, families: dict[str, tuple[str, ...]] | None = None, **kwargs):
+        self._families = dict(families or {})     # module not imported yet → its commands
+        super().__init__(*args, **kwargs)
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        for module in list(self._families):
+            self._load(module)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def _load(self, module: str) -> None:
+        from importlib import import_module
+
+        names = self._families.pop(module)
+        for cmd in import_module(module).COMMANDS:
+            self.add_command(cmd)
+        missing = [n for n in names if n not in self._commands]
+        if missing:
+            raise RuntimeError(f"{module} does not define the commands {missing} it is "
+                               f"registered for in sqnxt_sim/cli/__init__.py")
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = next((m for m, names in self._families.items() if cmd_name in names), None)
+        if module is not None:
+            self._load(module)
+        return self._commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._commands, *(n for ns in self._families.values() for n in ns)})
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if not isinstance(cmd, Command):
             raise TypeError(f"command {cmd.name!r}: declare it with "
                             f"@click.command(cls=Command) from sqnxt_sim/cli/options.py")
-        super().add_command(cmd, name)
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        # into the dict itself: ``self.commands`` would import every family (the group is not
+        # chained, so click's nested-chain check has nothing to check)
+        self._commands[name] = cmd
 
 
 _ACCELERATOR = "sqnxt.accelerator"     # click context key: this invocation's accelerator
