@@ -208,6 +208,12 @@ def figure_options(fn):
     @functools.wraps(fn)
     def wrapper(*args, fig_style: str, figsize: str | None, dpi: int | None,
                 fig_formats: str | None, **kwargs):
+        if (fig_style == "screen" and figsize is None and dpi is None and fig_formats is None
+                and "sqnxt_sim.report.style" not in sys.modules):
+            # every option at its default and no style set yet (none can be without the
+            # module): the command draws, if at all, in style.current()'s default, the same
+            # style.use would set; `run` without --plot then never imports the style module
+            return fn(*args, **kwargs)
         from ..report import style
 
         formats = None
