@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -90,6 +89,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
                               file=target) from None
         return
     folder = os.path.dirname(target) or "."
+    # imported here: output to stdout (run … -f csv) never needs it (≈ 3 ms)
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.",
                                    suffix=".tmp", dir=folder)
@@ -137,6 +139,8 @@ def write_with(path: str | os.PathLike, writer: Callable[[str], None], suffix: s
     a temporary file beside ``path`` (ending in ``suffix``), which then replaces ``path``."""
     target = os.fspath(path)
     folder = os.path.dirname(target) or "."
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=suffix,
                                    dir=folder)
