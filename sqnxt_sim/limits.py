@@ -82,6 +82,10 @@ def check_layer(layer, ins_shapes, out_shape, macs_of, **where) -> None:
 
 
 def check_shape(shape, what: str, **where) -> None:
+    c, h, w = shape.c, shape.h, shape.w
+    if (c <= MAX_CHANNELS and h <= MAX_SPATIAL and w <= MAX_SPATIAL
+            and c * h * w <= MAX_TENSOR_ELEMS):
+        return      # within every limit: skip building the four messages (twice a layer)
     check_count(shape.c, MAX_CHANNELS, f"{what} channels", **where)
     check_count(shape.h, MAX_SPATIAL, f"{what} height", **where)
     check_count(shape.w, MAX_SPATIAL, f"{what} width", **where)
