@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -245,6 +244,9 @@ class Result:
         }
 
     def to_json(self) -> str:
+        # imported here: CSV and table output, and sweeps, never need it
+        import json
+
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self) -> str:

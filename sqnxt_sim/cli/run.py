@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .options import (
@@ -41,6 +39,8 @@ def show(network: str, fmt: str, out: str | None) -> None:
     elif fmt == "csv":
         emit(net.table().to_csv(index=False), out)
     elif fmt == "json":
+        import json
+
         emit(json.dumps(network_json(net), indent=2) + "\n", out)
     else:
         emit(network_table(net), out)
