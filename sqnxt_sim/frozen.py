@@ -1,4 +1,4 @@
-"""Frozen values that are cache keys: their hash worked out once.
+"""Caching helpers: frozen values that are cache keys hash once; memos by object identity.
 
 The model memoises by value (a workload, the array's key, the buffer, the DRAM timing, a
 tiling), and a sweep looks each of these up many times per layer and design point; a frozen
@@ -49,3 +49,27 @@ def _getter(names: tuple[str, ...]):
     if len(names) == 1:
         return lambda obj, name=names[0]: (getattr(obj, name),)
     return attrgetter(*names)
+
+
+class IdentityMemo(dict):
+    """A memo of ``make(a, b)`` by the identity of ``a`` and ``b`` — for values that are
+    expensive to hash but shared by reference (a LayerCost and its accelerator, a Counts and
+    its energy table).  Each entry holds both objects, so their ids cannot be reused while it
+    is there; the memo forgets everything when full.  ``cache_clear`` like an lru_cache's, so
+    ``simulate.clear_caches`` finds it."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def get_or(self, a, b, make):
+        hit = self.get((id(a), id(b)))
+        if hit is not None and hit[0] is a and hit[1] is b:
+            return hit[2]
+        if len(self) >= self.maxsize:
+            self.clear()
+        value = make(a, b)
+        self[(id(a), id(b))] = (a, b, value)
+        return value
+
+    cache_clear = dict.clear

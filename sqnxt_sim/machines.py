@@ -17,6 +17,7 @@ from functools import lru_cache
 from .dataflow import systolic
 from .dataflow.base import Counts, template
 from .errors import MappingError
+from .frozen import IdentityMemo
 from .hardware import accelerator as _accelerator
 from .hardware.accelerator import Accelerator
 from .hardware.energy import EnergyTable
@@ -73,32 +74,22 @@ class LayerCost:
 LEVELS = ("energy_mac", "energy_rf", "energy_array", "energy_sram", "energy_dram")
 
 
-class _Memo(dict):
-    """(counts id, table id) -> (counts, table, energies): a mapping's counts are shared by
-    every design point that picks it (only its time differs), so a sweep works out their
-    energy once; the entry holds both objects, so their ids cannot be reused while it is here.
-    ``cache_clear`` so ``simulate.clear_caches`` finds it."""
-
-    cache_clear = dict.clear
-
-
-_ENERGIES = _Memo()
+# (counts, table) -> energies by level: a mapping's counts are shared by every design point that
+# picks it (only its time differs), so a sweep works out their energy once
+_ENERGIES = IdentityMemo(65536)
 
 
 def level_energies(c: Counts, e: EnergyTable) -> tuple[float, ...]:
     """The dynamic energy by level (LEVELS), in the table's unit."""
-    hit = _ENERGIES.get((id(c), id(e)))
-    if hit is not None and hit[0] is c and hit[1] is e:
-        return hit[2]
-    if len(_ENERGIES) >= 65536:
-        _ENERGIES.clear()
-    values = ((c.macs + c.adds) * e.mac,
-              c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
-              c.array * e.array,
-              c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
-              c.dram_reads * e.dram_read + c.dram_writes * e.dram_write)
-    _ENERGIES[(id(c), id(e))] = (c, e, values)
-    return values
+    return _ENERGIES.get_or(c, e, _level_energies)
+
+
+def _level_energies(c: Counts, e: EnergyTable) -> tuple[float, ...]:
+    return ((c.macs + c.adds) * e.mac,
+            c.rf_reads * e.rf_read + c.rf_writes * e.rf_write,
+            c.array * e.array,
+            c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
+            c.dram_reads * e.dram_read + c.dram_writes * e.dram_write)
 
 
 def energy_parts(c: Counts, e: EnergyTable) -> dict[str, float]:

@@ -14,6 +14,7 @@ from operator import itemgetter
 from . import __version__
 from .dataflow.base import Counts
 from .errors import MappingError
+from .frozen import IdentityMemo
 from .hardware.accelerator import Accelerator
 from .limits import MAX_BATCH
 from .machines import LEVELS, LayerCost, level_energies, machine, static_energy
@@ -212,27 +213,25 @@ def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerR
         in_shape=in_shape, out_shape=out_shape, **_cost_fields(cost, acc))
 
 
-# cost id -> (cost, accelerator, fields): the layers of a network that share a workload share one
-# LayerCost, so a simulation works out each cost's fields once (held by identity, as
-# _NODE_FIELDS is)
-_COST_FIELDS: dict[int, tuple] = {}
-_TOTALS_FIELDS: dict[int, tuple] = {}
+# (cost, accelerator) -> fields: the layers of a network that share a workload share one
+# LayerCost, so a simulation works out each cost's fields once
+_COST_FIELDS = IdentityMemo(4096)
+_TOTALS_FIELDS = IdentityMemo(4096)
 _ENERGY_KEYS = (*LEVELS, "energy_static")
 
 
 def _totals_fields(cost: LayerCost, acc: Accelerator) -> dict:
     """The fields of a cost's row that the summary adds up (a sweep point needs only these)."""
-    hit = _TOTALS_FIELDS.get(id(cost))
-    if hit is not None and hit[0] is cost and hit[1] is acc:
-        return hit[2]
-    if len(_TOTALS_FIELDS) >= 4096:
-        _TOTALS_FIELDS.clear()
+    return _TOTALS_FIELDS.get_or(cost, acc, _make_totals_fields)
+
+
+def _make_totals_fields(cost: LayerCost, acc: Accelerator) -> dict:
     e = acc.unit_energy
     parts = (*level_energies(cost.counts, e), static_energy(cost.cycles, acc))
     total = sum(parts)
     norm = 1.0 / e.mac if e.unit == "pJ" else 1.0
     c = cost.counts
-    fields = dict(
+    return dict(
         dataflow=cost.dataflow,
         cycles=cost.cycles, compute_cycles=cost.compute_cycles, stall_cycles=cost.stall_cycles,
         energy=total * norm, **{k: v * norm for k, v in zip(_ENERGY_KEYS, parts)},
@@ -240,19 +239,17 @@ def _totals_fields(cost: LayerCost, acc: Accelerator) -> dict:
         ops=c.macs, energy_pj=total if e.unit == "pJ" else None,
         near_tie=cost.extras.get("near_tie") if cost.dataflow not in ("fused", "skipped")
         else None)
-    _TOTALS_FIELDS[id(cost)] = (cost, acc, fields)
-    return fields
 
 
 def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
-    hit = _COST_FIELDS.get(id(cost))
-    if hit is not None and hit[0] is cost and hit[1] is acc:
-        return hit[2]
-    if len(_COST_FIELDS) >= 4096:
-        _COST_FIELDS.clear()
+    """Every field of a cost's row."""
+    return _COST_FIELDS.get_or(cost, acc, _make_cost_fields)
+
+
+def _make_cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
     c = cost.counts
     mapped = cost.dataflow not in ("fused", "skipped")
-    fields = dict(
+    return dict(
         _totals_fields(cost, acc),
         utilization=c.macs / (cost.cycles * acc.pes) if cost.cycles else 0.0,
         rf_accesses=c.rf_reads + c.rf_writes, array_accesses=c.array,
@@ -262,5 +259,3 @@ def _cost_fields(cost: LayerCost, acc: Accelerator) -> dict:
         sram_psum_reads=c.sram_psum_reads,
         **{name: cost.dram_operand_bytes.get(op, 0) for name, op in _DRAM_FIELDS},
         **(cost.extras if mapped else {}))
-    _COST_FIELDS[id(cost)] = (cost, acc, fields)
-    return fields

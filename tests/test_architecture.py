@@ -25,7 +25,7 @@ ALLOWED = {
     "network": {"errors", "workload", "expr", "source", "limits"},
     "dataflow": {"errors", "workload", "hardware.parts", "frozen"},
     "tiling": {"errors", "workload", "operands", "dataflow", "hardware", "frozen"},
-    "machines": {"errors", "workload", "operands", "dataflow", "hardware", "tiling"},
+    "machines": {"errors", "workload", "operands", "dataflow", "hardware", "tiling", "frozen"},
 }
 # the layers whose job is output: they alone may print, exit, plot or use click
 OUTPUT_LAYERS = {"cli", "report", "sweep", "api", "plot"}
