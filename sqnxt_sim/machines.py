@@ -80,7 +80,8 @@ _ENERGIES = IdentityMemo(65536)
 
 
 def level_energies(c: Counts, e: EnergyTable) -> tuple[float, ...]:
-    """The dynamic energy by level (LEVELS), in the table's unit."""
+    """Σ access counts × unit energy, by level (LEVELS), in the table's unit: the only place
+    costs meet counts."""
     return _ENERGIES.get_or(c, e, _level_energies)
 
 
@@ -90,11 +91,6 @@ def _level_energies(c: Counts, e: EnergyTable) -> tuple[float, ...]:
             c.array * e.array,
             c.sram_reads * e.sram_read + c.sram_total_writes * e.sram_write,
             c.dram_reads * e.dram_read + c.dram_writes * e.dram_write)
-
-
-def energy_parts(c: Counts, e: EnergyTable) -> dict[str, float]:
-    """Σ access counts × unit energy, by level (the only place costs meet counts)."""
-    return dict(zip(LEVELS, level_energies(c, e)))
 
 
 def total_energy(c: Counts, e: EnergyTable) -> float:
