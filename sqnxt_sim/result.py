@@ -183,6 +183,12 @@ class Result:
             self._records = self._lazy.build()
         return self._records
 
+    def __getstate__(self) -> dict:
+        # (the lazy rows are closures over the simulation: a pickled result carries records)
+        state = dict(self.__dict__, _records=self.records, _lazy=None)
+        state.pop("layers", None)          # (the cached DataFrame is rebuilt on demand)
+        return state
+
     def _column(self, key: str):
         """One field of every row, in layer order (the summary's sums read these)."""
         if self._records is None:

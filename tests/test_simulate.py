@@ -437,3 +437,16 @@ def test_summary_without_records_equals_the_records_summary(net, acc, batch):
     assert lazy == again
     assert lazy.as_dict() == again.as_dict()
     assert res.records is records        # built once
+
+
+def test_a_result_pickles_with_its_records():
+    """A result hands its rows over lazily (closures); pickled, it carries its records."""
+    import pickle
+
+    root = Path(__file__).resolve().parent.parent
+    res = simulate(load_network(str(root / "networks" / "alexnet.yaml")),
+                   load_accelerator(str(root / "accelerators" / "squeezelerator_32x32.yaml")))
+    back = pickle.loads(pickle.dumps(res))
+    assert back.summary == res.summary
+    assert back.records == res.records
+    assert back.to_csv() == res.to_csv()
