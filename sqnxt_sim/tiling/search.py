@@ -138,28 +138,6 @@ _PERMS = tuple(permutations(LOOPS))
 _BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
 
 
-_REFETCH: list = []   # (worked out once, on first use; not a memo that clear_caches empties)
-
-
-def _refetch_table() -> tuple[tuple[tuple[bool, bool, bool, bool], ...], ...]:
-    """Which trips multiply an operand's traffic (§6.2), for every loop order × every set of
-    tiled loops: ``table[order][mask]`` says whether K's trips multiply the ifmap, P's and
-    Q's the weights and C's the partial sums — true when the loop does not index the operand
-    and comes before (outside) a tiled loop that does.  ``mask`` has bit i set when LOOPS[i]
-    is tiled."""
-    def refetched(perm, x, rel, mask):
-        after = sum(1 << LOOPS.index(y) for y in perm[perm.index(x) + 1:] if y in rel)
-        return bool(mask & after)
-
-    if not _REFETCH:
-        _REFETCH.append(tuple(tuple((refetched(perm, "K", RELEVANT["ifmap"], m),
-                                     refetched(perm, "P", RELEVANT["weight"], m),
-                                     refetched(perm, "Q", RELEVANT["weight"], m),
-                                     refetched(perm, "C", RELEVANT["ofmap"], m))
-                                    for m in range(16)) for perm in _PERMS))
-    return _REFETCH[0]
-
-
 def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tuple[str, ...]:
     """The tiled loops in the first order (of ``permutations(LOOPS)``) that moves the least
     traffic (§6.2), for one candidate: ``ifmap``, ``weights`` and ``outs`` are the words each
@@ -176,21 +154,28 @@ def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tu
     return tuple(lp for lp in best_perm if trips[lp] > 1)
 
 
-_DISTINCT: dict[int, tuple] = {}   # (once per process, like _REFETCH)
+_DISTINCT: dict[int, tuple] = {}   # mask -> orders (once per process: not a cost memo that
+                                   # clear_caches empties)
 
 
 def _distinct_orders(mask: int) -> tuple:
-    """(first order, what it refetches) for each distinct refetch pattern among the orders,
-    in order of ``permutations(LOOPS)``, for one set of tiled loops."""
+    """(first order, what it refetches) for each distinct refetch pattern among the orders, in
+    order of ``permutations(LOOPS)``, for one set of tiled loops (``mask`` has bit i set when
+    LOOPS[i] is tiled).  What an order refetches (§6.2): whether K's trips multiply the ifmap,
+    P's and Q's the weights and C's the partial sums — true when the loop does not index the
+    operand and comes before (outside) a tiled loop that does."""
     hit = _DISTINCT.get(mask)
     if hit is None:
+        def refetched(perm, x, op):
+            return any(mask & _BIT[y] for y in perm[perm.index(x) + 1:] if y in RELEVANT[op])
+
         seen: dict = {}
-        for perm, row in zip(_PERMS, _refetch_table()):
-            seen.setdefault(row[mask], perm)
+        for perm in _PERMS:
+            seen.setdefault((refetched(perm, "K", "ifmap"), refetched(perm, "P", "weight"),
+                             refetched(perm, "Q", "weight"), refetched(perm, "C", "ofmap")),
+                            perm)
         hit = _DISTINCT[mask] = tuple((perm, pattern) for pattern, perm in seen.items())
     return hit
-
-
 
 
 @lru_cache(maxsize=1024)
