@@ -8,7 +8,6 @@ global-buffer reads/writes per operand).  DRAM traffic belongs to the tiler.
 from __future__ import annotations
 
 import operator
-from collections import Counter
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Protocol
@@ -178,13 +177,30 @@ def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
 def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
                ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
     """Tiles of ``size`` output rows (or columns) as classes (out, in, pad_lo, pad_hi) → count:
-    the input each tile reads (padding excluded) and the padding it sees."""
-    c: Counter = Counter()
-    for p0 in range(0, out, size):
-        n = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + n - 1) * stride - pad_lo + kernel
-        c[(n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))] += 1
+    the input each tile reads (padding excluded) and the padding it sees; in the order the
+    tiles first show them.  The full tiles whose input lies inside the map are all alike and
+    counted at once rather than visited."""
+    n_tiles = -(-out // size)
+    step = size * stride
+    first = -(-pad_lo // step)                   # the first tile whose input starts in the map
+    last = min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step)
+    c: dict = {}
+
+    def visit(tiles) -> None:
+        for i in tiles:
+            p0 = i * size
+            n = min(size, out - p0)
+            lo = p0 * stride - pad_lo
+            hi = (p0 + n - 1) * stride - pad_lo + kernel
+            cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
+            c[cls] = c.get(cls, 0) + 1
+
+    if first <= last:
+        visit(range(first))
+        c[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
+        visit(range(last + 1, n_tiles))
+    else:
+        visit(range(n_tiles))
     return tuple(c.items())
 
 

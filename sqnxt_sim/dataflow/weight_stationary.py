@@ -27,7 +27,15 @@ from functools import lru_cache
 
 from ..hardware.parts import ArraySpec
 from ..workload import Kind, Workload
-from .base import ArrayCost, Counts, Granularity, channel_tiles_bound, inbound, register
+from .base import (
+    ArrayCost,
+    Counts,
+    Granularity,
+    axis_tiles,
+    channel_tiles_bound,
+    inbound,
+    register,
+)
 
 
 def _folds(total: int, size: int) -> list[tuple[int, int]]:
@@ -245,30 +253,6 @@ def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
             n_full * (c // rows) + edge // rows, np.flatnonzero(seen), *at)
 
 
-def _tile_classes(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int):
-    """``axis_tiles``' classes (out, in, pad_lo, pad_hi) → count, without visiting the tiles
-    that neither start in the padding nor reach past the input nor are cut short: those are
-    all alike and counted at once (the same classes and counts, maybe in another order)."""
-    n_tiles = -(-out // size)
-    step = size * stride
-    first = -(-pad_lo // step)                   # the first tile whose input starts in the map
-    last = min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step)
-    counts: dict[tuple[int, int, int, int], int] = {}
-    if first <= last:
-        counts[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
-        visit = [*range(min(first, n_tiles)), *range(last + 1, n_tiles)]
-    else:
-        visit = range(n_tiles)
-    for i in visit:
-        p0 = i * size
-        n = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + n - 1) * stride - pad_lo + kernel
-        cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
-        counts[cls] = counts.get(cls, 0) + 1
-    return counts.items()
-
-
 @lru_cache(maxsize=65536)
 def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int):
     """The tiles of ``size`` output rows (or columns) along one axis, for the WS streams: (how
@@ -276,8 +260,8 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     counts as {value: (tiles × offsets having it, tiles having it at the last offset)})."""
     n = total = 0
     values: dict[int, list[int]] = {}
-    for (o, extent_t, pad_t, pad_hi), count in _tile_classes(out, size, stride, kernel, pad_lo,
-                                                             extent):
+    for (o, extent_t, pad_t, pad_hi), count in axis_tiles(out, size, stride, kernel, pad_lo,
+                                                          extent):
         n += count
         if pad_t == pad_hi == 0 and extent_t == (o - 1) * stride + kernel:
             # a tile inside the map reads every tap of each of its o rows
