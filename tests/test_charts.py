@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from tiny_net import TINY, tiny_result
 
 from sqnxt_sim.cli import main
-from sqnxt_sim.hardware.accelerator import load_accelerator
 from sqnxt_sim.network.yaml_io import loads_network
 from sqnxt_sim.report import charts
 from sqnxt_sim.simulate import simulate
 
-TINY = """
-name: tiny
-input: [3, 32, 32]
-layers:
-  - {name: conv1, type: conv, out: 16, kernel: 3, stride: 2, bn: true, relu: true}
-  - {name: stage1.1/a, type: conv, out: 16, kernel: 1}
-  - {name: stage1.1/b, type: conv, out: 16, kernel: 3, pad: 1}
-  - {name: stage1.2/a, type: conv, out: 16, kernel: 1}
-  - {name: pool, type: gap}
-  - {name: fc, type: fc, out: 10, bias: false}
-"""
-
 
 @pytest.fixture(scope="module")
 def result():
-    return simulate(loads_network(TINY), load_accelerator(None, {"pe_array.rows": 8,
-                                                                 "pe_array.cols": 8}))
+    return tiny_result()
 
 
 def test_layer_group_from_names():

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_hex
+from tiny_net import TINY, tiny_result
 
 from sqnxt_sim import load_accelerator, load_network, metrics, plot, simulate
 from sqnxt_sim.cli import main
@@ -24,17 +25,6 @@ from sqnxt_sim.sweep import plots
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TINY = """
-name: tiny
-input: [3, 32, 32]
-layers:
-  - {name: conv1, type: conv, out: 16, kernel: 3, stride: 2, bn: true, relu: true}
-  - {name: stage1.1/a, type: conv, out: 16, kernel: 1}
-  - {name: stage1.1/b, type: conv, out: 16, kernel: 3, pad: 1}
-  - {name: stage1.2/a, type: conv, out: 16, kernel: 1}
-  - {name: pool, type: gap}
-  - {name: fc, type: fc, out: 10, bias: false}
-"""
 
 # a hand-made sweep results frame: point, network, two axes, then the metrics
 SWEEP = pd.DataFrame({
@@ -52,8 +42,7 @@ SWEEP = pd.DataFrame({
 
 @pytest.fixture(scope="module")
 def tiny():
-    return simulate(loads_network(TINY), load_accelerator(None, {"pe_array.rows": 8,
-                                                                 "pe_array.cols": 8}))
+    return tiny_result()
 
 
 @pytest.fixture(scope="module")
