@@ -176,6 +176,14 @@ def _rows_figure(n_rows: int, row_height: float | None = None):
     return fig, list(axes)
 
 
+def _layer_rows(names: list[str]):
+    """The per-layer charts' layout: the layers split into rows of at most ``_row_cap()`` bars
+    (``(start, end)`` each), the widest row's bar count, and a figure with one axes per row."""
+    rows = split_rows(names, _row_cap())
+    fig, axes = _rows_figure(len(rows))
+    return rows, max(b - a for a, b in rows), fig, axes
+
+
 def _legend_above(fig, handles, labels, ncol: int | None = None) -> None:
     """The figure's legend outside every axes, under the plots."""
     fig.legend(handles, labels, loc="outside lower center",
@@ -221,9 +229,7 @@ def cycles_chart(result, title: str | None = None):
     keep = _live(L)
     names = [L["name"].iloc[i] for i in keep]
     with style.rc():
-        rows = split_rows(names, _row_cap())
-        cap = max(b - a for a, b in rows)
-        fig, axes = _rows_figure(len(rows))
+        rows, cap, fig, axes = _layer_rows(names)
         div, pre = _scale(float(L["cycles"].max()))
         for ax, (a, b) in zip(axes, rows):
             idx = keep[a:b]
@@ -266,9 +272,7 @@ def energy_chart(result, title: str | None = None):
     keep = _live(L)
     names = [L["name"].iloc[i] for i in keep]
     with style.rc():
-        rows = split_rows(names, _row_cap())
-        cap = max(b - a for a, b in rows)
-        fig, axes = _rows_figure(len(rows))
+        rows, cap, fig, axes = _layer_rows(names)
         div, pre = _scale(float(L["energy"].max()))
         levels = (*LEVELS, STATIC) if "energy_static" in L and L["energy_static"].any() \
             else LEVELS
@@ -308,9 +312,7 @@ def dataflow_chart(results: Mapping[str, object], title: str | None = None):
     names = [L["name"].iloc[i] for i in keep]
     markers = {"os": "o", "ws": "s"}
     with style.rc():
-        rows = split_rows(names, _row_cap())
-        cap = max(b - a for a, b in rows)
-        fig, axes = _rows_figure(len(rows))
+        rows, cap, fig, axes = _layer_rows(names)
         for ax, (a, b) in zip(axes, rows):
             idx = keep[a:b]
             xs = list(range(b - a))
@@ -348,9 +350,7 @@ def metric_chart(result, metric: str, title: str | None = None):
     names = [L["name"].iloc[i] for i in keep]
     pct = metric == "utilization"
     with style.rc():
-        rows = split_rows(names, _row_cap())
-        cap = max(b - a for a, b in rows)
-        fig, axes = _rows_figure(len(rows))
+        rows, cap, fig, axes = _layer_rows(names)
         div, pre = (1.0, "") if pct else _scale(float(L[metric].max()))
         for ax, (a, b) in zip(axes, rows):
             idx = keep[a:b]
