@@ -116,6 +116,10 @@ class Template(Protocol):
     # each dimension to (its distinct sizes, each candidate's place in them)), or None for
     # workloads it cannot sum in closed form.  With it the search needs no bounded walk
     # (docs/model.md §6.1; tests/test_tiling_search.py checks it against the per-tile sum).
+    # Optional with it: ``cycle_tables(w, array, lists)`` -> what ``tiled_cycles`` reads that
+    # depends only on the distinct tile sizes of each dimension (``lists``), not on which
+    # candidates a buffer admits, passed back as ``tiled_cycles(..., index, tables)``; the
+    # search works it out once per layer, array and granularity for every buffer size.
 
 
 _REGISTRY: dict[str, Template] = {}

@@ -289,7 +289,7 @@ class OutputStationary:
         return channel_tiles_bound(w, self, array, g, k, c)
 
     def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict,
-                     index: dict | None = None):
+                     index: dict | None = None, tables=None):
         """The exact array cycles of a convolution under every buffer tiling at once (numpy
         arrays over candidates, as ``compute_bound`` takes them), or None where only the
         per-tile sum is known (pooling, element-wise adds, FC layers across the PEs).
@@ -313,13 +313,26 @@ class OutputStationary:
 
         if self._vector(w, array):
             return self._vector_tiled_cycles(w, array, sizes, trips)
+        if index is None:
+            index = {d: np.unique(sizes[d], return_inverse=True) for d in "KPQ"}
+        if tables is None:
+            tables = self.cycle_tables(w, array, {d: index[d][0] for d in "KPQ"})
+        per_kp, per_kp_c, col_tiles, n_p = tables
+        kp = index["K"][1] * n_p + index["P"][1]
+        return col_tiles.take(index["Q"][1]) * (per_kp.take(kp)
+                                                + trips["C"] * per_kp_c.take(kp))
 
-        def places(dim):
-            if index is not None:
-                return index[dim]
-            return np.unique(sizes[dim], return_inverse=True)
+    def cycle_tables(self, w: Workload, array: ArraySpec, lists: dict):
+        """What ``tiled_cycles`` reads, over the distinct K, P and Q tile sizes (``lists``),
+        whatever the buffer: per (K size, P size), G · (C · ΣA − K · P) and G · (ΣB + 2 · K ·
+        P), the cycles' parts without and with a factor n_c (flattened, K outer); per Q size,
+        the column tiles; and the number of P sizes.  None where ``tiled_cycles`` has no
+        closed form or needs no table."""
+        if w.kind is not Kind.CONV or self._vector(w, array):
+            return None
+        import numpy as np  # (with the tiling search, not at import)
 
-        (k_s, ki), (p_s, pi), (q_s, qi) = places("K"), places("P"), places("Q")
+        k_s, p_s, q_s = lists["K"], lists["P"], lists["Q"]
         rf, rows, cols = array.rf_registers, array.rows, array.cols
         # per K tile size: the filter groups of every buffer tile, (size, how many) × 3; per P
         # tile size, the tile rows likewise
@@ -341,14 +354,16 @@ class OutputStationary:
         scale = 1.0 - array.sparsity
         b = [np.ceil(scale * f_vals * tap - 1e-9).astype(np.int64) for tap in phase_taps(w)]
         t_row = t_vals[None, :]
+        kp = w.K * w.P
         if array.os_preload_overlap:
             a = sum(np.maximum(bi[:, None], t_row) for bi in b)
-            sum_b = (by_f @ np.minimum(b[-1][:, None], t_row) @ by_t)[ki, pi]
+            sum_b = by_f @ np.minimum(b[-1][:, None], t_row) @ by_t
         else:
             a = len(b) * t_row + sum(b)[:, None]
             sum_b = 0
-        sum_a = (by_f @ a @ by_t)[ki, pi]
+        sum_a = by_f @ a @ by_t
         q_rem = w.Q % q_s
-        col_tiles = ((w.Q // q_s) * -(-q_s // cols) + -(-q_rem // cols))[qi]
-        n_c = trips["C"]
-        return w.G * col_tiles * (w.C * sum_a + n_c * sum_b + w.K * w.P * (2 * n_c - 1))
+        col_tiles = (w.Q // q_s) * -(-q_s // cols) + -(-q_rem // cols)
+        return ((w.G * (w.C * sum_a - kp)).ravel(),
+                np.broadcast_to(w.G * (sum_b + 2 * kp), sum_a.shape).ravel(),
+                col_tiles, len(p_s))

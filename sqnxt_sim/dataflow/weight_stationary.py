@@ -157,7 +157,7 @@ class WeightStationary:
         return channel_tiles_bound(w, self, array, g, k, c)
 
     def tiled_cycles(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict,
-                     index: dict | None = None):
+                     index: dict | None = None, tables=None):
         """The exact array cycles of a convolution under every buffer tiling at once (numpy
         arrays over candidates, as ``compute_bound`` takes them), or None for grouped layers
         packed block-diagonally (``ws.pack_groups``), which only the per-tile sum knows.
@@ -180,12 +180,28 @@ class WeightStationary:
             return None
         import numpy as np  # (with the tiling search, not at import)
 
-        def places(dim):
-            if index is not None:
-                return index[dim]
-            return np.unique(sizes[dim], return_inverse=True)
+        if index is None:
+            index = {d: np.unique(sizes[d], return_inverse=True) for d in "KCPQ"}
+        if tables is None:
+            tables = self.cycle_tables(w, array, {d: index[d][0] for d in "KCPQ"})
+        streams, per_tile, k_folds, k_tiles, n_q, n_c = tables
+        ki = index["K"][1]
+        flat = (index["P"][1] * n_q + index["Q"][1]) * n_c + index["C"][1]
+        return (k_folds.take(ki) * streams.take(flat)
+                + (k_tiles.take(ki) if w.G == 1 else trips["G"] * trips["K"])
+                * per_tile.take(flat))
 
-        (k_s, ki), (c_s, ci), (p_s, pi), (q_s, qi) = (places(d) for d in "KCPQ")
+    def cycle_tables(self, w: Workload, array: ArraySpec, lists: dict):
+        """What ``tiled_cycles`` reads, over the distinct K, C, P and Q tile sizes (``lists``),
+        whatever the buffer: per (P size, Q size, C size) flattened (C inner), G times the
+        streamed and exposed-preload cycles per filter fold and the cycles each buffer tile
+        adds; per K size, the filter folds and tiles; the numbers of Q and C sizes.  None
+        where ``tiled_cycles`` has no closed form."""
+        if w.kind is not Kind.CONV or (array.ws_pack_groups and w.G > 1):
+            return None
+        import numpy as np  # (with the tiling search, not at import)
+
+        k_s, c_s, p_s, q_s = lists["K"], lists["C"], lists["P"], lists["Q"]
         k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
         (c_folds, n_full, first_full, first_edge, n_rows_folds, ru, at_rows, at_full, at_edge,
          at_first_full, at_first_edge) = _channel_side(w.C, tuple(c_s.tolist()), array.rows)
@@ -209,11 +225,10 @@ class WeightStationary:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
             exposed = (w.C * w.R * w.S) * tiles
             per_tile = (n_full * first_full + first_edge) * tiles
-        flat = (pi * len(q_s) + qi) * len(c_s) + ci
-        a = (sums * c_folds + exposed).ravel()
-        per_tile = per_tile.ravel().take(flat)
-        return (w.G * k_folds.take(ki) * a.take(flat)
-                + (k_tiles.take(ki) if w.G == 1 else trips["G"] * trips["K"]) * per_tile)
+        shape = (len(p_s), len(q_s), len(c_s))
+        streams = np.broadcast_to(w.G * (sums * c_folds + exposed), shape).ravel()
+        return (streams, np.broadcast_to(per_tile, shape).ravel(), k_folds, k_tiles,
+                len(q_s), len(c_s))
 
 
 def _classes(total: int, size, trips):

@@ -186,13 +186,70 @@ def _grid(n_g: int, n_k: int, n_c: int, n_p: int) -> tuple[np.ndarray, ...]:
     return tuple(a.ravel() for a in np.indices((n_g, n_k, n_c, n_p)))
 
 
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """What a layer's candidates are whatever the buffer's size, for one granularity: a sweep
+    over buffer sizes works it out once and each size only reads off which candidates fit.
+
+    ``lists`` are the G, K, C, P, Q tile-size lists (arrays) and ``trips`` each size's trip
+    count along its dimension; ``grid`` the places in them of every (G, K, C, P) choice (and
+    of every width, for a weightless layer, which keeps them all); ``need`` twice the working
+    set of each choice at each width (weighted: choices × widths) or of each choice
+    (weightless); ``rows_in``/``cols_in`` the input rows (columns) all the tiles of each P (Q)
+    size read (None for an element-wise add)."""
+
+    lists: tuple
+    trips: tuple
+    grid: tuple
+    need: np.ndarray
+    rows_in: np.ndarray | None
+    cols_in: np.ndarray | None
+
+
+@lru_cache(maxsize=1024)
+def _layout(w: Workload, gran) -> _Layout:
+    import numpy as np
+
+    lists = tuple(np.array(v, dtype=np.int64) for v in (
+        _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
+        _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
+    g_s, k_s, c_s, p_s, q_s = lists
+    trips = tuple(-(-total // s) for total, s in zip((w.G, w.K, w.C, w.P, w.Q), lists))
+    rows_need = np.minimum(w.H, (p_s - 1) * min(w.stride_h, w.R) + w.R)
+    cols_need = np.minimum(w.W, (q_s - 1) * min(w.stride_w, w.S) + w.S)
+    if not w.has_weights:        # every width is a candidate (see candidates())
+        grid = gi, ki, ci, pi, qi = tuple(a.ravel() for a in np.indices(
+            (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
+        G, P, Q = g_s[gi], p_s[pi], q_s[qi]
+        ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
+              else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
+    else:
+        grid = gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
+        G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
+        # the working set of every (G, K, C, P) × every width; it grows with the width, so
+        # the widths that fit a buffer are a prefix
+        fixed = G * C * rows_need[pi]
+        ws = (fixed[:, None] * cols_need
+              + ((G * K * C * (w.R * w.S))[:, None]
+                 + (G * K * P * (1 + w.residual))[:, None] * q_s))
+    if w.kind is Kind.ELTWISE:
+        rows_in = cols_in = None
+    else:
+        rows_in = np.array([footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
+                            for p in p_s.tolist()], dtype=np.int64)
+        cols_in = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+                            for q in q_s.tolist()], dtype=np.int64)
+    return _Layout(lists, trips, grid, 2 * ws, rows_in, cols_in)
+
+
 @dataclass(frozen=True)
 class _Candidates:
     """Every candidate tiling of one layer on one buffer, each with its least-traffic order."""
 
     tilings: Callable[[int], Tiling]   # candidate index -> its tiling (built on demand)
     words: np.ndarray        # DRAM words moved, per candidate
-    bound: Callable[[], np.ndarray]   # -> a lower bound on the array cycles, per candidate
+    bound: Callable[..., np.ndarray]  # (candidate indices, default all) -> a lower bound on
+                                       # their array cycles
     cycles: np.ndarray | None   # the exact array cycles, per candidate, where the template
                                 # gives them all at once (``tiled_cycles``)
 
@@ -207,44 +264,52 @@ class _Fit:
     sizes: tuple              # the G, K, C, P, Q size lists (arrays)
     idx: tuple                # gi, ki, ci, pi, qi of each fitting candidate
     key: bytes
+    layout: _Layout | None = None
+    gran: Granularity | None = None
 
 
 def _fit(w: Workload, gran, cap: int) -> _Fit | None:
     """Which candidates of ``candidates()`` fit ``cap`` words twice over (numpy)."""
     import numpy as np
 
-    g_s, k_s, c_s, p_s, q_s = sizes = tuple(np.array(v, dtype=np.int64) for v in (
-        _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
-        _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
-    if not w.has_weights:        # every width is a candidate (see candidates())
-        gi, ki, ci, pi, qi = (a.ravel() for a in np.indices(
-            (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
-        G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
-        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
-        cols_in = np.minimum(w.W, (Q - 1) * min(w.stride_w, w.S) + w.S)
-        ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
-              else G * C * rows_in * cols_in + G * K * P * Q)
-        keep = 2 * ws <= cap
+    lay = _layout(w, gran)
+    if not w.has_weights:
+        keep = lay.need <= cap
         key = np.packbits(keep).tobytes()
+        gi, ki, ci, pi, qi = lay.grid
     else:
-        gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
-        G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
-        rows_in = np.minimum(w.H, (P - 1) * min(w.stride_h, w.R) + w.R)
-        fixed = G * C * rows_in
-        weights = G * K * C * w.R * w.S
-        outs_per_col = G * K * P * (1 + w.residual)
-        cols_in = np.minimum(w.W, (q_s - 1) * min(w.stride_w, w.S) + w.S)   # rows_needed
-        # the working set of every (G, K, C, P) × every width; it grows with the width, so
-        # the widths that fit are a prefix and the widest is the count of those that fit − 1
-        ws = fixed[:, None] * cols_in + (weights[:, None] + outs_per_col[:, None] * q_s)
-        qi = np.count_nonzero(2 * ws <= cap, axis=1) - 1
+        # the widest fitting width of each choice is the count of those that fit − 1
+        qi = np.count_nonzero(lay.need <= cap, axis=1) - 1
         keep = qi >= 0
         key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
+        gi, ki, ci, pi = lay.grid
     if not keep.any():
         return None
     if not keep.all():
         gi, ki, ci, pi, qi = gi[keep], ki[keep], ci[keep], pi[keep], qi[keep]
-    return _Fit(sizes, (gi, ki, ci, pi, qi), key)
+    return _Fit(lay.lists, (gi, ki, ci, pi, qi), key, lay, gran)
+
+
+class _PerCandidate(dict):
+    """Tile sizes (or trip counts) by dimension, per candidate, each gathered from the
+    per-size list on first use (a template reads few of them)."""
+
+    def __init__(self, lists: tuple, idx: tuple, **known) -> None:
+        super().__init__(known)
+        self.lists, self.idx = lists, idx
+
+    def __missing__(self, dim: str):
+        i = "GKCPQ".index(dim)
+        value = self[dim] = self.lists[i].take(self.idx[i])
+        return value
+
+
+@lru_cache(maxsize=1024)
+def _cycle_tables(w: Workload, tmpl, array: ArraySpec, gran):
+    """The template's tables of array cycles over the layer's tile-size lists (shared by every
+    buffer size), or None."""
+    lists = _layout(w, gran).lists
+    return tmpl.cycle_tables(w, array, dict(zip("GKCPQ", lists)))
 
 
 def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candidates:
@@ -258,20 +323,16 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     tile, gets what its outputs need whatever the tiling."""
     import numpy as np
 
-    g_s, k_s, c_s, p_s, q_s = fit.sizes
-    gi, ki, ci, pi, qi = fit.idx
-    eltwise = w.kind is Kind.ELTWISE
-    G, K, C, P, Q = g_s[gi], k_s[ki], c_s[ci], p_s[pi], q_s[qi]
-    trips = {"K": -(-w.K // K), "C": -(-w.C // C), "P": -(-w.P // P), "Q": -(-w.Q // Q)}
+    lay = fit.layout or _layout(w, fit.gran)
+    lists, idx = lay.lists, fit.idx
+    gi, ki, ci, pi, qi = idx
+    t_k, t_c = lay.trips[1].take(ki), lay.trips[2].take(ci)
+    t_pq = lay.trips[3].take(pi) * lay.trips[4].take(qi)
     outs = w.ofmap_elems
-    if eltwise:
-        base_i = np.full(len(G), w.operands * w.G * w.P * w.Q, dtype=np.int64)
+    if lay.rows_in is None:
+        base_i = np.full(len(gi), w.operands * w.G * w.P * w.Q, dtype=np.int64)
     else:
-        rows_tot = np.array([footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-                             for p in p_s.tolist()], dtype=np.int64)
-        cols_tot = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-                             for q in q_s.tolist()], dtype=np.int64)
-        base_i = w.G * w.C * rows_tot[pi] * cols_tot[qi]
+        base_i = (w.G * w.C) * lay.rows_in.take(pi) * lay.cols_in.take(qi)
     # The least traffic over every loop order (§6.2).  Whatever the order, the innermost tiled
     # loop decides it: K innermost fetches the ifmap once but the weights for every row and
     # column tile and the partial sums for every channel slice; C innermost keeps the partial
@@ -279,31 +340,44 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     # the weights.  Each order moves at least its innermost loop's figure, and each figure is
     # reached (a loop that is not tiled has one trip, so a figure that names it is only ever
     # above one that is reached): the least is the least of the three.
-    t_k, t_c = trips["K"], trips["C"]
-    t_pq = trips["P"] * trips["Q"]
-    weights, psums = w.weight_elems, outs * (2 * t_c - 1)
+    weights = w.weight_elems
+    psums = outs * (2 * t_c - 1)
     ifmap_k = base_i * t_k
-    words = np.minimum(np.minimum(base_i + weights * t_pq + psums, ifmap_k + weights * t_pq + outs),
-                       ifmap_k + weights + psums) + w.residual * outs
-    words = words.astype(np.float64)
-    sizes = {"G": G, "K": K, "C": C, "P": P, "Q": Q}
-    trips["G"] = -(-w.G // G)
+    refetch_w = weights * t_pq
+    words = np.minimum(np.minimum(base_i + refetch_w + psums, ifmap_k + refetch_w + outs),
+                       ifmap_k + weights + psums)
+    words = (words + w.residual * outs if w.residual else words).astype(np.float64)
+    sizes = _PerCandidate(lists, idx)
+    trips = _PerCandidate(lay.trips, idx, K=t_k, C=t_c)
 
-    def bound() -> np.ndarray:
-        lower = tmpl.compute_bound(w, array, sizes, trips)
-        return np.broadcast_to(np.asarray(lower, dtype=np.float64), words.shape)
+    def bound(sel=None) -> np.ndarray:
+        if sel is None:
+            lower = tmpl.compute_bound(w, array, sizes, trips)
+            shape = words.shape
+        else:
+            sub = tuple(i.take(sel) for i in idx)
+            lower = tmpl.compute_bound(w, array, _PerCandidate(lists, sub),
+                                       _PerCandidate(lay.trips, sub))
+            shape = (len(sel),)
+        return np.broadcast_to(np.asarray(lower, dtype=np.float64), shape)
 
+    cycles = None
     exact = getattr(tmpl, "tiled_cycles", None)
-    index = {"G": (g_s, gi), "K": (k_s, ki), "C": (c_s, ci), "P": (p_s, pi), "Q": (q_s, qi)}
-    cycles = exact(w, array, sizes, trips, index) if exact is not None else None
-    if cycles is not None:
-        cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
+    if exact is not None:
+        index = {"G": (lists[0], gi), "K": (lists[1], ki), "C": (lists[2], ci),
+                 "P": (lists[3], pi), "Q": (lists[4], qi)}
+        tables = (_cycle_tables(w, tmpl, array, fit.gran)
+                  if fit.gran is not None and hasattr(tmpl, "cycle_tables") else None)
+        cycles = (exact(w, array, sizes, trips, index) if tables is None
+                  else exact(w, array, sizes, trips, index, tables))
+        if cycles is not None:
+            cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
 
     def tiling(i: int) -> Tiling:
         # (``.item`` gives the Python int directly, faster than int(array[i]))
-        tr = {lp: trips[lp].item(i) for lp in LOOPS}
+        tr = {lp: t.item(ix.item(i)) for lp, t, ix in zip(LOOPS, lay.trips[1:], idx[1:])}
         order = _least_traffic_order(base_i.item(i), weights, outs, tr)
-        return Tiling(G.item(i), K.item(i), C.item(i), P.item(i), Q.item(i), order)
+        return Tiling(*(s.item(ix.item(i)) for s, ix in zip(lists, idx)), order)
 
     return _Candidates(tiling, words, bound, cycles)
 
@@ -416,7 +490,6 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
     same = np.zeros(len(walk), dtype=bool)
     np.logical_and(words[1:] == words[:-1], cycles[1:] == cycles[:-1], out=same[:-1])
     if same[joins].any():
-        lower = cands.bound()
         members = members.copy()
         for j, pos in enumerate(np.flatnonzero(joins).tolist()):
             if same[pos]:
@@ -424,7 +497,7 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
                 while same[end]:
                     end += 1
                 run = walk[pos:end + 1]
-                members[j] = run[np.lexsort((run, lower[run]))[0]]
+                members[j] = run[np.lexsort((run, cands.bound(run)))[0]]
     return tuple((cands.tilings(i), cands.cycles.item(i), cands.words.item(i))
                  for i in members.tolist())
 
