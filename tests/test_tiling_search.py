@@ -259,3 +259,22 @@ def test_fronts_built_after_other_buffer_sizes_are_the_fronts_built_alone(w, acc
         clear_caches()
         assert search._front(w, tmpl, array, cap, gran) == front
     clear_caches()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 80), st.data(), st.integers(1, 4), st.integers(1, 11), st.integers(0, 6),
+       st.integers(1, 200))
+def test_footprint_is_the_sum_over_the_tiles_of_the_rows_each_reads(out, data, stride, kernel,
+                                                                    pad, extent):
+    """``footprint`` (the input rows all the tiles of one size read, halos included, padding
+    not) takes alike tiles at once; it must equal the sum over every tile of the rows inside
+    the map that some window of the tile covers, counted row by row here."""
+    from sqnxt_sim.dataflow.base import footprint
+
+    size = data.draw(st.integers(1, out))
+    total = 0
+    for p0 in range(0, out, size):
+        rows = {p * stride - pad + r for p in range(p0, min(out, p0 + size))
+                for r in range(kernel)}
+        total += sum(1 for x in rows if 0 <= x < extent)
+    assert footprint(out, size, stride, kernel, pad, extent) == total

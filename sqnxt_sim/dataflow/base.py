@@ -173,6 +173,12 @@ def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
 def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
     """Σ over the tiles of ``size`` output rows (or columns) along one axis of the input rows
     each tile reads: halo included, padding excluded (it is generated at the array edge)."""
+    if stride <= kernel:
+        # (a tile's windows touch, so it reads one run of rows: its span less the padding it
+        # sees at either end, or nothing when all of it is padding; alike tiles counted once)
+        return sum(n * max(0, (o - 1) * stride + kernel - lo - hi)
+                   for (o, _, lo, hi), n in axis_tiles(out, size, stride, kernel, pad_lo,
+                                                       extent))
     return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
                for s in range(0, out, size))
 

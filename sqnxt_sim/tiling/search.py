@@ -61,6 +61,16 @@ def _sizes(total: int, gran: int, finer: bool = False) -> list[int]:
     return sorted(out)
 
 
+@lru_cache(maxsize=4096)   # (a network's layers share most of their extents)
+def _size_array(total: int, gran: int, finer: bool = False) -> np.ndarray:
+    """``_sizes`` as a read-only int64 array."""
+    import numpy as np
+
+    a = np.array(_sizes(total, gran, finer), dtype=np.int64)
+    a.setflags(write=False)
+    return a
+
+
 def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool:
     return 2 * working_set(w, g, k, c, p, q) <= cap
 
@@ -210,9 +220,9 @@ class _Layout:
 def _layout(w: Workload, gran) -> _Layout:
     import numpy as np
 
-    lists = tuple(np.array(v, dtype=np.int64) for v in (
-        _sizes(w.G, 1), _sizes(w.K, gran.K, True), _sizes(w.C, gran.C, True),
-        _sizes(w.P, gran.P, True), _sizes(w.Q, gran.Q, True)))
+    lists = (_size_array(w.G, 1), _size_array(w.K, gran.K, True),
+             _size_array(w.C, gran.C, True), _size_array(w.P, gran.P, True),
+             _size_array(w.Q, gran.Q, True))
     g_s, k_s, c_s, p_s, q_s = lists
     trips = tuple(-(-total // s) for total, s in zip((w.G, w.K, w.C, w.P, w.Q), lists))
     rows_need = np.minimum(w.H, (p_s - 1) * min(w.stride_h, w.R) + w.R)
