@@ -216,7 +216,8 @@ class _Layout:
     cols_in: np.ndarray | None
 
 
-@lru_cache(maxsize=1024)
+# (a network needs two per distinct layer and array; entries are up to a few hundred KB)
+@lru_cache(maxsize=256)
 def _layout(w: Workload, gran) -> _Layout:
     import numpy as np
 
@@ -314,7 +315,7 @@ class _PerCandidate(dict):
         return value
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _cycle_tables(w: Workload, tmpl, array: ArraySpec, gran):
     """The template's tables of array cycles over the layer's tile-size lists (shared by every
     buffer size), or None."""
