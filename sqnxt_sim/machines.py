@@ -150,8 +150,18 @@ class Machine:
 def _tiled_cost(name: str, tc: TiledCost, acc: Accelerator, extras=None) -> LayerCost:
     return LayerCost(
         name, tc.cycles, tc.compute_cycles, tc.counts, tc.dram_read_bytes, tc.dram_write_bytes,
-        {op: int(round(words * acc.word_bytes)) for op, words in tc.dram_operand_words.items()},
-        str(tc.tiling), extras or {})
+        *_row_parts(tc.dram_operand_words, acc.word_bytes, tc.tiling), extras or {})
+
+
+# (operand words mapping, tiling) -> (bytes by operand, tiling text): a tiling's words mapping
+# is made once per word size (tiling/model.py _untimed) and shared by every design point that
+# picks the tiling, so a sweep converts it once
+_ROW_PARTS = IdentityMemo(65536)
+
+
+def _row_parts(words: Mapping, wb: int, tiling) -> tuple[dict, str]:
+    return _ROW_PARTS.get_or(words, tiling, lambda words, tiling: (
+        {op: int(round(v * wb)) for op, v in words.items()}, str(tiling)))
 
 
 @register_machine

@@ -44,6 +44,7 @@ def clear_caches() -> None:
     _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
     _TOTALS_FIELDS.clear()
+    _FUSED_TOTALS.clear()
     _fused.cache_clear()
 
 
@@ -194,6 +195,7 @@ def _node_fields(node) -> tuple[int, int, str, str]:
         _NODE_FIELDS.clear()
     _COST_FIELDS.clear()
     _TOTALS_FIELDS.clear()
+    _FUSED_TOTALS.clear()
     _fused.cache_clear()
     fields = (node.macs, node.params, ",".join(str(s) for s in node.in_shapes),
               str(node.out_shape))
@@ -217,11 +219,18 @@ def layer_row(node, cost: LayerCost, acc: Accelerator, batch: int = 1) -> LayerR
 # LayerCost, so a simulation works out each cost's fields once
 _COST_FIELDS = IdentityMemo(4096)
 _TOTALS_FIELDS = IdentityMemo(4096)
+_FUSED_TOTALS = IdentityMemo(4096)
 _ENERGY_KEYS = (*LEVELS, "energy_static")
 
 
 def _totals_fields(cost: LayerCost, acc: Accelerator) -> dict:
     """The fields of a cost's row that the summary adds up (a sweep point needs only these)."""
+    if cost.cycles == 0 and cost.dataflow == "fused":
+        # A fused add's row takes no time, so of the accelerator only its energy table
+        # matters (static energy is leakage × area × 0 cycles): design points sharing the
+        # table share the row's fields.
+        return _FUSED_TOTALS.get_or(cost, acc.unit_energy,
+                                    lambda cost, _: _make_totals_fields(cost, acc))
     return _TOTALS_FIELDS.get_or(cost, acc, _make_totals_fields)
 
 

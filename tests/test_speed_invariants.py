@@ -180,3 +180,30 @@ def test_workload_refuses_padding_that_leaves_no_input():
         Workload(Kind.CONV, G=1, K=2, C=5, P=1, Q=12, R=3, S=3, pad_top=2, pad_bottom=2)
     assert Workload(Kind.CONV, G=1, K=2, C=5, P=1, Q=12, R=3, S=3, pad_top=1,
                     pad_bottom=1).H == 1
+
+
+def test_design_points_sharing_memos_get_what_a_cold_simulation_gets():
+    """A sweep's points share per-tiling memos (every field of a tiling's cost but its time,
+    its operand bytes and text, a fused add's row per energy table, the front per buffer):
+    each point's rows must be those a simulation from cold gives, whatever ran before it —
+    here points differing in DRAM bandwidth and latency, clock, buffer, RF and leakage, on a
+    network with fused adds."""
+    from dataclasses import replace
+
+    from sqnxt_sim.hardware.energy import EYERISS
+    from sqnxt_sim.network.yaml_io import load_network
+    from sqnxt_sim.simulate import simulate
+
+    net = load_network("networks/sqnxt23v5.yaml")
+    leaky = replace(EYERISS, leakage=0.002)
+    base = Accelerator(rows=16, cols=16, energy=leaky)
+    points = [base, replace(base, dram_bandwidth_gbps=3.0), replace(base, dram_latency_cycles=7),
+              replace(base, clock_mhz=250.0), replace(base, buffer_kb=64.0),
+              replace(base, rf_registers=8), replace(base, energy=EYERISS),
+              replace(base, dram_bandwidth_gbps=3.0, buffer_kb=64.0)]
+    clear_caches()
+    warm = [simulate(net, acc).to_dict() for acc in points]
+    for acc, got in zip(points, warm):
+        clear_caches()
+        assert simulate(net, acc).to_dict() == got
+    clear_caches()

@@ -184,11 +184,16 @@ def timed_cost(w: Workload, tmpl, key: ArraySpec, buffer: BufferSpec, t: Tiling,
                cycles: int) -> TiledCost:
     """The TiledCost of tiling ``t`` once its time (``layer_time``) is known; ``key`` is the
     template's key of the array."""
+    return TiledCost(t, cycles, *_untimed(w, tmpl, key, buffer.word_bytes, t))
+
+
+@lru_cache(maxsize=65536)
+def _untimed(w: Workload, tmpl, key: ArraySpec, wb: int, t: Tiling) -> tuple:
+    """Every field of ``timed_cost`` but the time: design points that differ only in the DRAM
+    timing share them (one operand-words mapping per tiling, not one per point)."""
     cost, counts, ifm, wts, psum_r, out_w = _tiled_counts(w, tmpl, key, t)
-    wb = buffer.word_bytes
-    return TiledCost(t, cycles, cost.cycles, cost, counts, int(round((ifm + wts + psum_r) * wb)),
-                     int(round(out_w * wb)),
-                     {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
+    return (cost.cycles, cost, counts, int(round((ifm + wts + psum_r) * wb)),
+            int(round(out_w * wb)), {Operand.IFMAP: ifm, Operand.WEIGHT: wts, Operand.PSUM: psum_r})
 
 
 @lru_cache(maxsize=65536)

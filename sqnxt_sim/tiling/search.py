@@ -133,15 +133,25 @@ def _granularity(w: Workload, tmpl, array: ArraySpec) -> Granularity:
 @lru_cache(maxsize=16384)
 def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec
           ) -> TiledCost:
-    best = _search(w, tmpl, array, buffer, dram, _granularity(w, tmpl, array))
-    if best is None:   # no array-aligned tile fits: allow tiles smaller than the array
-        best = _search(w, tmpl, array, buffer, dram, Granularity())
-    if best is None:
+    found = _buffer_front(w, tmpl, array, buffer)
+    if found is None:
         need = 2 * working_set(w, 1, 1, 1, 1, 1)
         raise MappingError(f"global buffer of {buffer.kb:g} KB is too small for any tile of "
                            f"this layer (the smallest double-buffered tile needs "
                            f"{need * buffer.word_bytes / 1024:.1f} KB)", field="global_buffer.kb")
-    return best
+    return _pick(w, tmpl, array, buffer, dram, *found)
+
+
+@lru_cache(maxsize=16384)
+def _buffer_front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec):
+    """(front, words exposed first, words exposed last) for ``_pick`` on this buffer — the
+    front of array-aligned tiles or, when none fits, of tiles smaller than the array — or
+    None; every DRAM setting of a sweep shares it."""
+    for gran in (_granularity(w, tmpl, array), Granularity()):
+        front = _front(w, tmpl, array, buffer.words, gran)
+        if front:
+            return (front, *exposed_words(w, tmpl, array))
+    return None
 
 
 _PERMS = tuple(permutations(LOOPS))
@@ -417,6 +427,7 @@ def clear_fronts() -> None:
     """Forget every memoised front (tests compare two ways of building one)."""
     _FRONTS.cache_clear()
     _front.cache_clear()
+    _buffer_front.cache_clear()
 
 
 @lru_cache(maxsize=16384)
@@ -521,9 +532,13 @@ def _search(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramS
     front = _front(w, tmpl, array, buffer.words, gran)
     if not front:
         return None
+    return _pick(w, tmpl, array, buffer, dram, front, *exposed_words(w, tmpl, array))
+
+
+def _pick(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec, front,
+          first_in: int, last_out: int) -> TiledCost:
     # the time of each member by §6.3's formula (exactly what evaluate() computes: a member's
     # words are its least-traffic order's), the first best kept, then its cost in full
-    first_in, last_out = exposed_words(w, tmpl, array)
     wb, traffic_first = buffer.word_bytes, buffer.objective == "traffic"
     best = best_key = None
     for t, compute, words in front:
