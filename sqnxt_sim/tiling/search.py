@@ -500,8 +500,20 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
     least array cycles before it."""
     import numpy as np
 
-    walk = np.lexsort((cands.cycles, cands.words))     # (stable: ties keep their place)
-    cycles, words = cands.cycles[walk], cands.words[walk]
+    # The walk's first candidate has the least traffic (then cycles, then place); after it
+    # only candidates with fewer cycles can join, and only its run can tie with it: the rest
+    # of the walk is left out (it is usually most of the candidates).
+    words, cycles = cands.words, cands.cycles
+    at_least = np.flatnonzero(words == words.min())
+    c_least = cycles.take(at_least)
+    head = at_least[c_least == c_least.min()]          # (in place order)
+    rest = np.flatnonzero(cycles < c_least.min())
+    if len(rest):
+        rest = rest[np.lexsort((cycles.take(rest), words.take(rest)))]  # (stable: ties keep
+        walk = np.concatenate((head, rest))                              # their place)
+    else:
+        walk = head
+    cycles, words = cycles.take(walk), words.take(walk)
     joins = np.empty(len(walk), dtype=bool)
     joins[:1] = True
     np.less(cycles[1:], np.minimum.accumulate(cycles)[:-1], out=joins[1:])
