@@ -42,6 +42,7 @@ def clear_caches() -> None:
             if not isinstance(fn, type) and callable(getattr(fn, "cache_clear", None)):
                 fn.cache_clear()
     _NODE_FIELDS.clear()
+    _PLAN_COLUMNS.clear()
     _COST_FIELDS.clear()
     _TOTALS_FIELDS.clear()
     _FUSED_TOTALS.clear()
@@ -128,8 +129,28 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
                     raise
             cost = cost.times(repeats)
         rows.append((node, cost))
-    return Result(network.name, accelerator, _lazy_rows(rows, accelerator, batch),
-                  network_source=network.source, version=__version__, batch=batch)
+    lazy = _lazy_rows(rows, accelerator, batch, _plan_columns(_plan(network), fusing))
+    return Result(network.name, accelerator, lazy, network_source=network.source,
+                  version=__version__, batch=batch)
+
+
+# (plan id, fusing) -> (plan, each row's MACs, each row's parameters): what the summary sums of
+# the nodes alone, the same for every design point (ints: the order of the sum is immaterial,
+# but it is kept anyway); the entry holds the plan, so its id is not reused
+_PLAN_COLUMNS: dict = {}
+
+
+def _plan_columns(plan: list, fusing: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    hit = _PLAN_COLUMNS.get((id(plan), fusing))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    if len(_PLAN_COLUMNS) >= 1024:
+        _PLAN_COLUMNS.clear()
+    fields = [(0, 0) if into is not None and fusing else _node_fields(node)[:2]
+              for node, _, into in plan]
+    columns = (tuple(f[0] for f in fields), tuple(f[1] for f in fields))
+    _PLAN_COLUMNS[(id(plan), fusing)] = (plan, columns)
+    return columns
 
 
 # the row fields the summary adds up (_totals_fields gives every one of them for every row)
@@ -139,9 +160,11 @@ _TOTALS_KEYS = frozenset((
     "dram_write_bytes", "ops", "energy_pj", "near_tie"))
 
 
-def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
+def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int,
+               node_columns: tuple | None = None) -> LazyRows:
     """The rows ``layer_row`` builds, readable a column at a time without building them (the
-    same values in the same order, so the summary's sums are the same)."""
+    same values in the same order, so the summary's sums are the same); ``node_columns``: the
+    rows' MACs and parameters from ``_plan_columns``, if known."""
     by_id: dict[int, dict] = {}    # (layers sharing a workload share one cost)
     costs = [by_id.get(id(cost)) or by_id.setdefault(id(cost), _totals_fields(cost, acc))
              for _, cost in rows]
@@ -154,6 +177,9 @@ def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int) -> LazyRows:
         return built[0]
 
     def column(key: str):
+        if node_columns is not None and key in ("macs", "params"):
+            values = node_columns[key == "params"]
+            return iter(values) if key == "params" or batch == 1 else (m * batch for m in values)
         if key == "macs":
             return (0 if c.dataflow == "fused" else _node_fields(n)[0] * batch for n, c in rows)
         if key == "params":
