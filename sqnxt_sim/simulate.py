@@ -115,7 +115,8 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
     rows: list[tuple] = []        # (node, cost) per compute layer
     fusing = accelerator.template == "squeezelerator"   # the systolic array adds nothing
     mapped: dict[Workload, LayerCost] = {}
-    for node, w, into in _plan(network):
+    plan = _plan(network)
+    for node, w, into in plan:
         if into is not None and fusing:
             cost = _fused(into)
         else:
@@ -129,7 +130,7 @@ def simulate(network: Network, accelerator: Accelerator, batch: int = 1) -> Resu
                     raise
             cost = cost.times(repeats)
         rows.append((node, cost))
-    lazy = _lazy_rows(rows, accelerator, batch, _plan_columns(_plan(network), fusing))
+    lazy = _lazy_rows(rows, accelerator, batch, _plan_columns(plan, fusing))
     return Result(network.name, accelerator, lazy, network_source=network.source,
                   version=__version__, batch=batch)
 
@@ -161,10 +162,10 @@ _TOTALS_KEYS = frozenset((
 
 
 def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int,
-               node_columns: tuple | None = None) -> LazyRows:
+               node_columns: tuple[tuple[int, ...], tuple[int, ...]]) -> LazyRows:
     """The rows ``layer_row`` builds, readable a column at a time without building them (the
     same values in the same order, so the summary's sums are the same); ``node_columns``: the
-    rows' MACs and parameters from ``_plan_columns``, if known."""
+    rows' MACs and parameters (``_plan_columns``)."""
     by_id: dict[int, dict] = {}    # (layers sharing a workload share one cost)
     costs = [by_id.get(id(cost)) or by_id.setdefault(id(cost), _totals_fields(cost, acc))
              for _, cost in rows]
@@ -177,13 +178,10 @@ def _lazy_rows(rows: list[tuple], acc: Accelerator, batch: int,
         return built[0]
 
     def column(key: str):
-        if node_columns is not None and key in ("macs", "params"):
-            values = node_columns[key == "params"]
-            return iter(values) if key == "params" or batch == 1 else (m * batch for m in values)
-        if key == "macs":
-            return (0 if c.dataflow == "fused" else _node_fields(n)[0] * batch for n, c in rows)
         if key == "params":
-            return (0 if c.dataflow == "fused" else _node_fields(n)[1] for n, c in rows)
+            return iter(node_columns[1])
+        if key == "macs":
+            return iter(node_columns[0]) if batch == 1 else (m * batch for m in node_columns[0])
         if key in _TOTALS_KEYS:
             return map(itemgetter(key), costs)
         return (getattr(r, key) for r in build())

@@ -292,7 +292,7 @@ class OutputStationary:
                      index: dict | None = None, tables=None):
         """The exact array cycles of a convolution under every buffer tiling at once (numpy
         arrays over candidates, as ``compute_bound`` takes them), or None where only the
-        per-tile sum is known (pooling, element-wise adds, FC layers across the PEs).
+        per-tile sum is known (pooling and element-wise adds on the array).
         ``index`` may give, per dimension, the distinct sizes and each candidate's place in
         them (the search has them; else they are worked out here).
 

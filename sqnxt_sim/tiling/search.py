@@ -282,11 +282,15 @@ class _Fit:
     equal candidates — so buffers of different sizes that admit the same tilings share a
     front, as every larger buffer does once the whole layer fits)."""
 
-    sizes: tuple              # the G, K, C, P, Q size lists (arrays)
     idx: tuple                # gi, ki, ci, pi, qi of each fitting candidate
     key: bytes
-    layout: _Layout | None = None
-    gran: Granularity | None = None
+    layout: _Layout
+    gran: Granularity
+
+    @property
+    def sizes(self) -> tuple:
+        """The G, K, C, P, Q size lists (arrays)."""
+        return self.layout.lists
 
 
 def _fit(w: Workload, gran, cap: int) -> _Fit | None:
@@ -308,7 +312,7 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
         return None
     if not keep.all():
         gi, ki, ci, pi, qi = gi[keep], ki[keep], ci[keep], pi[keep], qi[keep]
-    return _Fit(lay.lists, (gi, ki, ci, pi, qi), key, lay, gran)
+    return _Fit((gi, ki, ci, pi, qi), key, lay, gran)
 
 
 class _PerCandidate(dict):
@@ -344,7 +348,7 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     tile, gets what its outputs need whatever the tiling."""
     import numpy as np
 
-    lay = fit.layout or _layout(w, fit.gran)
+    lay = fit.layout
     lists, idx = lay.lists, fit.idx
     gi, ki, ci, pi, qi = idx
     t_k, t_c = lay.trips[1].take(ki), lay.trips[2].take(ci)
@@ -387,8 +391,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     if exact is not None:
         index = {"G": (lists[0], gi), "K": (lists[1], ki), "C": (lists[2], ci),
                  "P": (lists[3], pi), "Q": (lists[4], qi)}
-        tables = (_cycle_tables(w, tmpl, array, fit.gran)
-                  if fit.gran is not None and hasattr(tmpl, "cycle_tables") else None)
+        tables = (_cycle_tables(w, tmpl, array, fit.gran) if hasattr(tmpl, "cycle_tables")
+                  else None)
         cycles = (exact(w, array, sizes, trips, index) if tables is None
                   else exact(w, array, sizes, trips, index, tables))
         if cycles is not None:
