@@ -2,8 +2,10 @@
 
 * A network's layer order is the lexicographical topological order of its declarations —
   computed without networkx since issue 15, checked here against networkx itself.
-* Tiling fronts are shared by buffer sizes that admit the same candidate tilings: a search
-  after another buffer's search must give what a search from cold gives.
+* Tiling fronts are shared by buffer sizes that admit the same candidate tilings, and what
+  does not depend on the buffer's size (the candidates' layout, the templates' cycle tables)
+  by every buffer size: a search after another buffer's search must give what a search from
+  cold gives.
 """
 
 from __future__ import annotations

@@ -235,32 +235,6 @@ def test_exact_front_breaks_ties_by_the_bound_then_the_place():
     assert front([4], [7], [7]) == [(0, 7, 4.0)]
 
 
-@settings(max_examples=60, deadline=None)
-@given(layers(), accelerators(), st.sampled_from(["os", "ws", "simd"]),
-       st.lists(st.sampled_from([8, 16, 32, 64, 128, 256, 1024]), min_size=2, max_size=4))
-def test_fronts_built_after_other_buffer_sizes_are_the_fronts_built_alone(w, acc, dataflow,
-                                                                         kbs):
-    """What does not depend on the buffer's size (the layout of the candidates, the template's
-    cycle tables) is worked out once and shared by every buffer size: the front a buffer gets
-    after others were searched must be the one it gets from a cold start."""
-    from sqnxt_sim.hardware.accelerator import BufferSpec
-    from sqnxt_sim.simulate import clear_caches
-    from sqnxt_sim.tiling import search
-
-    if (dataflow == "simd") == (w.kind is Kind.CONV):
-        dataflow = "os"
-    tmpl = template(dataflow)
-    array = tmpl.key(acc.array)
-    gran = tmpl.granularity(w, array)
-    caps = [BufferSpec(kb=float(kb)).words for kb in kbs]
-    clear_caches()
-    warm = [search._front(w, tmpl, array, cap, gran) for cap in caps]
-    for cap, front in zip(caps, warm):
-        clear_caches()
-        assert search._front(w, tmpl, array, cap, gran) == front
-    clear_caches()
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.integers(1, 80), st.data(), st.integers(1, 4), st.integers(1, 11), st.integers(0, 6),
        st.integers(1, 200))
