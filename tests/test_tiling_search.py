@@ -233,6 +233,12 @@ def test_exact_front_breaks_ties_by_the_bound_then_the_place():
     assert front(words, cycles, [3, 1, 3, 2, 0]) == [(0, 30, 5.0), (1, 10, 9.0)]
     assert front(words, cycles, [0, 0, 0, 0, 0]) == [(0, 30, 5.0), (1, 10, 9.0)]
     assert front([4], [7], [7]) == [(0, 7, 4.0)]
+    # a front of one (no candidate is faster than the least-traffic ones): 1, 2 and 5 tie in
+    # both (4 has as little traffic but is slower); the least bound wins, then the place
+    words, cycles = [6, 5, 5, 8, 5, 5], [20, 20, 20, 20, 25, 20]
+    assert front(words, cycles, [0, 4, 5, 0, 9, 3]) == [(5, 20, 5.0)]
+    assert front(words, cycles, [0, 3, 5, 0, 9, 3]) == [(1, 20, 5.0)]
+    assert front(words, cycles, [0, 9, 9, 0, 0, 9]) == [(1, 20, 5.0)]
 
 
 @settings(max_examples=300, deadline=None)

@@ -510,13 +510,18 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
     words, cycles = cands.words, cands.cycles
     at_least = np.flatnonzero(words == words.min())
     c_least = cycles.take(at_least)
-    head = at_least[c_least == c_least.min()]          # (in place order)
-    rest = np.flatnonzero(cycles < c_least.min())
-    if len(rest):
-        rest = rest[np.lexsort((cycles.take(rest), words.take(rest)))]  # (stable: ties keep
-        walk = np.concatenate((head, rest))                              # their place)
-    else:
-        walk = head
+    least = c_least.min()
+    head = at_least[c_least == least]          # (in place order)
+    rest = np.flatnonzero(cycles < least)
+    if not len(rest):
+        # (the usual case: the least-traffic candidates are also the fastest, so the front is
+        # the first of them by the bound, then the place — what the walk below would keep)
+        if len(head) > 1:
+            head = head[np.lexsort((head, cands.bound(head)))]
+        i = head.item(0)
+        return ((cands.tilings(i), cycles.item(i), words.item(i)),)
+    rest = rest[np.lexsort((cycles.take(rest), words.take(rest)))]  # (stable: ties keep their
+    walk = np.concatenate((head, rest))                              # place)
     cycles, words = cycles.take(walk), words.take(walk)
     joins = np.empty(len(walk), dtype=bool)
     joins[:1] = True
