@@ -87,6 +87,24 @@ def test_grid_zip_filter_counts(write_spec):
     assert [p.overrides["dram.bandwidth_gbps"] for p in pts[:2]] == [2, 16]
 
 
+def test_default_chunks_keep_whole_blocks_of_the_last_axes(write_spec):
+    """Automatic chunks hold whole runs of the last axes' values (points that share the first
+    axes' values, and so their tiling fronts, stay on one worker): as many as fit, at least
+    one; with a filter, a run may be short."""
+    from sqnxt_sim.sweep.run import _block, _chunks
+
+    spec = load_sweep(write_spec(GRID))     # axes of 2, 2, 3, 2: runs of 2, 6, 12, 24 indices
+    assert [_block(spec, s) for s in (1, 2, 5, 6, 11, 12, 23, 24, 100)] == \
+        [1, 2, 2, 6, 6, 12, 12, 24, 24]
+    tasks = [(i, (0,)) for i in (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 30)]
+    assert [[i for i, _ in c] for c in _chunks(tasks, 10, 6)] == \
+        [[0, 1, 2, 3, 4, 5], [6, 7, 8, 12, 13], [30]]
+    assert [[i for i, _ in c] for c in _chunks(tasks, 4)] == \
+        [[0, 1, 2, 3], [4, 5, 6, 7], [8, 12, 13, 30]]
+    assert [[i for i, _ in c] for c in _chunks(tasks, 3, 6)] == \
+        [[0, 1, 2, 3, 4, 5], [6, 7, 8], [12, 13], [30]]
+
+
 def test_zip_and_ranges(write_spec):
     spec = load_sweep(write_spec("""
         zip:

@@ -188,10 +188,40 @@ def _run_local(tasks: list[Task]) -> list[list[str]]:
     return run_chunk(_WORKER["payload"], tasks)
 
 
-def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
-    it = iter(tasks)
-    while chunk := list(islice(it, size)):
+def _chunks(tasks: Iterable[Task], size: int, block: int = 1) -> Iterator[list[Task]]:
+    """``tasks`` in chunks of at most ``size`` or, with ``block`` > 1, of as many whole blocks
+    (runs of ``block`` consecutive indices of the space) as fit in ``size``, at least one."""
+    if block == 1:
+        it = iter(tasks)
+        while chunk := list(islice(it, size)):
+            yield chunk
+        return
+    chunk: list[Task] = []
+    current = None
+    for task in tasks:
+        b = task[0] // block
+        if b != current:
+            if chunk and len(chunk) + block > size:
+                yield chunk
+                chunk = []
+            current = b
+        chunk.append(task)
+    if chunk:
         yield chunk
+
+
+def _block(spec, size: int) -> int:
+    """The longest run of consecutive indices over which only the last axes vary (the product
+    of their lengths) that is at most ``size``, or 1.  The last axes are the ones a spec lists
+    last — typically the cheap ones (DRAM bandwidth), while the fields that decide the tiling
+    fronts (array, RF, buffer) come first — so a chunk of whole blocks keeps the points that
+    share those fronts on one worker."""
+    block = 1
+    for axis in reversed(spec.axes):
+        if block * len(axis) > size:
+            break
+        block *= len(axis)
+    return block
 
 
 def _serial(payload: Payload, chunks: Iterator[list[Task]]) -> Iterator[tuple[int, list]]:
@@ -492,9 +522,16 @@ def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
         # chunks of 16, two workers each rebuilt many of the same fronts: 25 CPU-s instead of
         # 19.5 for benchmarks/bench_sweep.py), small enough to balance (four chunks a worker)
         # and to lose little when killed (a few seconds of work)
+        # ... and, where the space allows, made of whole blocks of the last axes (_block):
+        # chunks of 256 split the 200 points of each array of benchmarks/bench_sweep.py
+        # between the two workers, which both worked out its layouts and cycle tables (4.1
+        # CPU-s; in blocks of 200, 3.7)
         n = total or min(spec.space_size, spec.sample_n or spec.space_size)  # no filter pass
         chunk = max(1, min(256, n // (4 * jobs) if jobs > 1 else 256))
-    chunks = _chunks(tasks_for(payload, done, drawn), chunk)
+        block = _block(spec, chunk)
+    else:
+        block = 1
+    chunks = _chunks(tasks_for(payload, done, drawn), chunk, block)
     if scheduler:
         stream = _dask(payload, chunks, jobs, scheduler, security)
     elif jobs == 1:
