@@ -211,6 +211,28 @@ def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
     return ArrayCost(int(cycles), counts, min(w.P, rows) * min(w.Q, cols))
 
 
+def _counts_by_size(total: int, sizes: list[int], unit: int) -> tuple[list[list[int]], list[int]]:
+    """For each buffer tile size along a dimension of ``total`` (K or P), how many array
+    pieces of each size its buffer tiles make when cut into pieces of ``unit`` (RF filter
+    groups or array tile rows): full pieces of the full tiles and of the edge tile, each full
+    tile's remainder and the edge tile's remainder.  As rows (one per tile size) over the
+    piece sizes that occur, sorted (zero when a tile size has no remainder), and those sizes."""
+    per = []
+    for size in sizes:
+        full, rem = divmod(total, size)
+        per.append(((unit, full * (size // unit) + rem // unit),
+                    (size % unit, full * (size % unit > 0)), (rem % unit, int(rem % unit > 0))))
+    vals = sorted({v for row in per for v, _ in row})
+    at = {v: i for i, v in enumerate(vals)}
+    table = []
+    for row in per:
+        counts = [0] * len(vals)
+        for v, n in row:
+            counts[at[v]] += n
+        table.append(counts)
+    return table, vals
+
+
 @register("os")
 class OutputStationary:
     def supports(self, w: Workload) -> bool:
@@ -334,32 +356,24 @@ class OutputStationary:
 
         k_s, p_s, q_s = lists["K"], lists["P"], lists["Q"]
         rf, rows, cols = array.rf_registers, array.rows, array.cols
-        # per K tile size: the filter groups of every buffer tile, (size, how many) × 3; per P
-        # tile size, the tile rows likewise
-        k_full, k_rem = w.K // k_s, w.K % k_s
-        groups = ((np.full_like(k_s, rf), k_full * (k_s // rf) + k_rem // rf),
-                  (k_s % rf, k_full * (k_s % rf > 0)), (k_rem % rf, k_rem % rf > 0))
-        p_full, p_rem = w.P // p_s, w.P % p_s
-        tile_rows = ((np.full_like(p_s, rows), p_full * (p_s // rows) + p_rem // rows),
-                     (p_s % rows, p_full * (p_s % rows > 0)), (p_rem % rows, p_rem % rows > 0))
-        f_vals = np.unique(np.concatenate([f for f, _ in groups]))
-        t_vals = np.unique(np.concatenate([t for t, _ in tile_rows]))
-        by_f = np.zeros((len(k_s), len(f_vals)), dtype=np.int64)    # K size × group size
-        by_t = np.zeros((len(t_vals), len(p_s)), dtype=np.int64)    # tile-row size × P size
-        at_k, at_p = np.arange(len(k_s)), np.arange(len(p_s))
-        for f, n in groups:
-            by_f[at_k, np.searchsorted(f_vals, f)] += n
-        for t, n in tile_rows:
-            by_t[np.searchsorted(t_vals, t), at_p] += n
+        # per K tile size, the filter groups of every buffer tile as {group size: how many}
+        # (full groups of RF filters, each tile's last partial group, the edge tile's); per P
+        # tile size, the tile rows likewise.  The lists are short (tens of sizes, three kinds
+        # each), so they are counted in Python and only the products are arrays.
+        by_f, f_vals = _counts_by_size(w.K, k_s.tolist(), rf)
+        by_t, t_vals = _counts_by_size(w.P, p_s.tolist(), rows)
+        by_f = np.array(by_f, dtype=np.int64)            # K size × group size
+        by_t = np.array(by_t, dtype=np.int64).T          # tile-row size × P size
         scale = 1.0 - array.sparsity
-        b = [np.ceil(scale * f_vals * tap - 1e-9).astype(np.int64) for tap in phase_taps(w)]
-        t_row = t_vals[None, :]
+        b = np.array([[ceil(scale * f * tap - 1e-9) for f in f_vals] for tap in phase_taps(w)],
+                     dtype=np.int64)                     # phase × group size
+        t_row = np.array(t_vals, dtype=np.int64)[None, :]
         kp = w.K * w.P
         if array.os_preload_overlap:
-            a = sum(np.maximum(bi[:, None], t_row) for bi in b)
+            a = np.maximum(b[:, :, None], t_row).sum(axis=0)
             sum_b = by_f @ np.minimum(b[-1][:, None], t_row) @ by_t
         else:
-            a = len(b) * t_row + sum(b)[:, None]
+            a = len(b) * t_row + b.sum(axis=0)[:, None]
             sum_b = 0
         sum_a = by_f @ a @ by_t
         q_rem = w.Q % q_s
