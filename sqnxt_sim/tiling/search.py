@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import permutations, product
 from typing import TYPE_CHECKING
 
-from ..dataflow.base import Granularity, footprint
+from ..dataflow.base import Granularity, footprint, rows_needed
 from ..errors import MappingError
 from ..hardware.accelerator import Accelerator, ArraySpec, BufferSpec, DramSpec
 from ..workload import Kind, Workload
@@ -62,13 +62,16 @@ def _sizes(total: int, gran: int, finer: bool = False) -> list[int]:
 
 
 @lru_cache(maxsize=4096)   # (a network's layers share most of their extents)
-def _size_array(total: int, gran: int, finer: bool = False) -> np.ndarray:
-    """``_sizes`` as a read-only int64 array."""
+def _size_array(total: int, gran: int, finer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``_sizes`` and each size's trip count along the dimension, as read-only int64 arrays."""
     import numpy as np
 
-    a = np.array(_sizes(total, gran, finer), dtype=np.int64)
+    sizes = _sizes(total, gran, finer)
+    a = np.array(sizes, dtype=np.int64)
+    trips = np.array([-(-total // s) for s in sizes], dtype=np.int64)
     a.setflags(write=False)
-    return a
+    trips.setflags(write=False)
+    return a, trips
 
 
 def _fits(w: Workload, cap: int, g: int, k: int, c: int, p: int, q: int) -> bool:
@@ -231,13 +234,14 @@ class _Layout:
 def _layout(w: Workload, gran) -> _Layout:
     import numpy as np
 
-    lists = (_size_array(w.G, 1), _size_array(w.K, gran.K, True),
-             _size_array(w.C, gran.C, True), _size_array(w.P, gran.P, True),
-             _size_array(w.Q, gran.Q, True))
+    lists, trips = zip(_size_array(w.G, 1), _size_array(w.K, gran.K, True),
+                       _size_array(w.C, gran.C, True), _size_array(w.P, gran.P, True),
+                       _size_array(w.Q, gran.Q, True))
     g_s, k_s, c_s, p_s, q_s = lists
-    trips = tuple(-(-total // s) for total, s in zip((w.G, w.K, w.C, w.P, w.Q), lists))
-    rows_need = np.minimum(w.H, (p_s - 1) * min(w.stride_h, w.R) + w.R)
-    cols_need = np.minimum(w.W, (q_s - 1) * min(w.stride_w, w.S) + w.S)
+    rows_need = np.array([rows_needed(p, w.stride_h, w.R, w.H) for p in p_s.tolist()],
+                         dtype=np.int64)
+    cols_need = np.array([rows_needed(q, w.stride_w, w.S, w.W) for q in q_s.tolist()],
+                         dtype=np.int64)
     if not w.has_weights:        # every width is a candidate (see candidates())
         grid = gi, ki, ci, pi, qi = tuple(a.ravel() for a in np.indices(
             (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
@@ -245,14 +249,15 @@ def _layout(w: Workload, gran) -> _Layout:
         ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
               else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
     else:
-        grid = gi, ki, ci, pi = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
-        G, K, C, P = g_s[gi], k_s[ki], c_s[ci], p_s[pi]
-        # the working set of every (G, K, C, P) × every width; it grows with the width, so
-        # the widths that fit a buffer are a prefix
-        fixed = G * C * rows_need[pi]
-        ws = (fixed[:, None] * cols_need
-              + ((G * K * C * (w.R * w.S))[:, None]
-                 + (G * K * P * (1 + w.residual))[:, None] * q_s))
+        grid = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
+        # the working set of every (G, K, C, P) × every width, as a (G, K, C, P, Q) array
+        # (the grid's order) read as choices × widths; it grows with the width, so the widths
+        # that fit a buffer are a prefix
+        G, K = g_s[:, None, None, None, None], k_s[None, :, None, None, None]
+        C, P = c_s[None, None, :, None, None], p_s[None, None, None, :, None]
+        gc, gk = G * C, G * K
+        ws = (gc * rows_need[:, None] * cols_need + gk * C * (w.R * w.S)
+              + gk * P * (1 + w.residual) * q_s).reshape(-1, len(q_s))
     if w.kind is Kind.ELTWISE:
         rows_in = cols_in = None
     else:
