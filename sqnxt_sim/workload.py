@@ -17,7 +17,7 @@ shapes many times) share one cache entry.  Dimension letters follow Timeloop / n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 
 from .frozen import cached_hash, hash_field
@@ -84,6 +84,24 @@ class Workload:
                 raise ValueError(f"Workload.{f} must be a positive integer (input rows or "
                                  f"columns before padding), got {v!r}")
 
+    @classmethod
+    def tile_of(cls, w: Workload, G: int, K: int, C: int, P: int, Q: int, H: int, W: int,
+                pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
+                residual: int = 0) -> Workload:
+        """A tile of the valid workload ``w``: its sizes, input extent and padding replaced,
+        every other field kept.  Built without ``__post_init__``'s checks — the model makes
+        tens of tiles per layer and design, and the caller's sizes are positive by
+        construction (tile sizes, and input extents that count at least one row) — but equal
+        to, and hashing like, the same value built through ``__init__``
+        (tests/test_workload.py)."""
+        t = object.__new__(cls)
+        values = (w.kind, G, K, C, P, Q, w.R, w.S, w.stride_h, w.stride_w, H, W, pad_top,
+                  pad_bottom, pad_left, pad_right, w.N, w.operands, residual, w.vector_out)
+        for name, v in zip(_FIELDS, values):
+            object.__setattr__(t, name, v)
+        object.__setattr__(t, "_hash", hash(values))
+        return t
+
     # -- derived sizes (elements, not bytes) -------------------------------------------------
     @property
     def has_weights(self) -> bool:
@@ -121,6 +139,11 @@ class Workload:
     @property
     def is_depthwise(self) -> bool:
         return self.kind is Kind.CONV and self.G > 1 and self.C == 1 and self.K == 1
+
+
+# the fields ``__init__`` sets, in order (those the cached hash covers: every one but _hash)
+_FIELDS = tuple(f.name for f in fields(Workload) if f.compare)
+assert _FIELDS[-1] == "vector_out" and len(_FIELDS) == 20
 
 
 def fold_padding(w: Workload) -> Workload:

@@ -249,10 +249,8 @@ def _channel_tiles_cycles(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c
 
 @lru_cache(maxsize=262144)
 def _channel_tile(w: Workload, g: int, k: int, c: int) -> Workload:
-    # every field spelled out (dataclasses.replace is several times slower on this hot path)
-    return Workload(w.kind, g, k, c, w.P, w.Q, w.R, w.S, w.stride_h, w.stride_w, w.H, w.W,
-                    w.pad_top, w.pad_bottom, w.pad_left, w.pad_right, w.N, w.operands, 0,
-                    w.vector_out)
+    return Workload.tile_of(w, g, k, c, w.P, w.Q, w.H, w.W, w.pad_top, w.pad_bottom,
+                            w.pad_left, w.pad_right)
 
 
 def _edge_runs(total: int, size: int) -> list[tuple[int, int]]:

@@ -68,10 +68,7 @@ def _runs(total: int, size: int) -> list[tuple[int, int]]:
 def _tile(w: Workload, g: int, k: int, c: int, rows, cols) -> Workload:
     p, h, pt, pb = rows
     q, wd, pl, pr = cols
-    return Workload(w.kind, G=g, K=k, C=c, P=p, Q=q, R=w.R, S=w.S, stride_h=w.stride_h,
-                    stride_w=w.stride_w, H=h, W=wd, pad_top=pt, pad_bottom=pb,
-                    pad_left=pl, pad_right=pr, N=w.N, operands=w.operands,
-                    vector_out=w.vector_out)
+    return Workload.tile_of(w, g, k, c, p, q, h, wd, pt, pb, pl, pr)
     # (``residual`` is left out: a fused add costs nothing inside the array; evaluate() counts
     # its DRAM and buffer traffic once per output)
 
