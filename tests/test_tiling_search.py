@@ -212,6 +212,34 @@ def test_least_traffic_and_its_order_are_the_definitions(w, acc, dataflow, data)
         assert t.order == tuple(lp for lp in first if lp in tiled)
 
 
+@settings(max_examples=100, deadline=None)
+@given(layers(), accelerators(), st.sampled_from(["os", "ws", "simd"]), st.data())
+def test_bound_of_a_few_candidates_is_their_bound_among_all(w, acc, dataflow, data):
+    """A tie run's bound is worked out candidate by candidate with Python ints (few), a
+    larger selection's with arrays: both must be what the bound of every candidate gives
+    them (ties are broken by it, so the tiling a report shows depends on it)."""
+    import numpy as np
+
+    from sqnxt_sim.tiling.search import _FEW, _fit, _vector_candidates
+
+    if w.kind is not Kind.CONV:
+        dataflow = "simd" if dataflow == "ws" else dataflow
+    elif dataflow == "simd":
+        dataflow = "os"
+    tmpl = template(dataflow)
+    array = tmpl.key(acc.array)
+    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
+    if fit is None:
+        return
+    cands = _vector_candidates(w, tmpl, array, fit)
+    every = cands.bound()
+    n = len(every)
+    for size in (1, min(n, _FEW), min(n, _FEW + 3)):
+        sel = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=size,
+                                                 max_size=size))), dtype=np.int64)
+        assert np.array_equal(cands.bound(sel), every[sel])
+
+
 def test_exact_front_breaks_ties_by_the_bound_then_the_place():
     """Of candidates equal in traffic and array cycles the walk keeps the one with the least
     bound (then the first); the front built without a walk works the bound out only for such

@@ -107,8 +107,9 @@ class Template(Protocol):
     def compute_bound(self, w: Workload, array: ArraySpec, sizes: dict, trips: dict):
         """A lower bound (a number, or a numpy array over candidates) on the array cycles of
         ``w`` under every buffer tiling given by ``sizes``/``trips`` (which map G, K, C, P, Q
-        to arrays of tile sizes and trip counts); 0 is always valid.  Used only to prune the
-        tiling search, which tests/test_tiling_search.py checks against exhaustive search."""
+        to arrays of tile sizes and trip counts, or to one candidate's ints); 0 is always
+        valid.  Used only to prune the tiling search, which tests/test_tiling_search.py
+        checks against exhaustive search, and to break its ties."""
         ...
 
     # Optional: ``tiled_cycles(w, array, sizes, trips, index=None)`` -> the exact array cycles

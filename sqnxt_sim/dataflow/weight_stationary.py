@@ -149,7 +149,9 @@ class WeightStationary:
                          * ((trips["C"] - 1) * -(-sizes["C"] // rows) + -(-edge_c // rows)))
         streaming = streaming * sum(tap_pixels(w))
         tiles = trips["G"] * trips["K"] * trips["C"] * trips["P"] * trips["Q"]
-        return streaming + 2 * tiles * edge_c.clip(max=array.rows)
+        # (numpy arrays over candidates, or one candidate's ints: the search asks both ways)
+        first = edge_c.clip(max=array.rows) if hasattr(edge_c, "clip") else min(edge_c, array.rows)
+        return streaming + 2 * tiles * first
 
     def channel_bound(self, w: Workload, array: ArraySpec, g: int, k: int, c: int) -> int:
         # row and column tiles keep the streamed total, give each pass fewer pixels to hide

@@ -342,6 +342,9 @@ def _cycle_tables(w: Workload, tmpl, array: ArraySpec, gran):
     return tmpl.cycle_tables(w, array, dict(zip("GKCPQ", lists)))
 
 
+_FEW = 8     # candidates whose bound is worked out one at a time
+
+
 def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candidates:
     """The candidates of ``candidates()`` that fit (``fit``), with their DRAM traffic, all at
     once (numpy).
@@ -384,6 +387,13 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         if sel is None:
             lower = tmpl.compute_bound(w, array, sizes, trips)
             shape = words.shape
+        elif len(sel) <= _FEW:
+            # a few candidates (a tie run): one at a time with Python ints, cheaper than the
+            # template's array operations on a few elements
+            return np.array([float(tmpl.compute_bound(
+                w, array, {d: s.item(ix.item(i)) for d, s, ix in zip("GKCPQ", lists, idx)},
+                {d: t.item(ix.item(i)) for d, t, ix in zip("GKCPQ", lay.trips, idx)}))
+                for i in sel.tolist()])
         else:
             sub = tuple(i.take(sel) for i in idx)
             lower = tmpl.compute_bound(w, array, _PerCandidate(lists, sub),
