@@ -6,7 +6,13 @@ Run: python benchmarks/bench_run.py [--repeat 5] [--accel accelerators/squeezele
 * warm   — the same simulation again (per-layer results are cached by value, so a repeated or
            partly repeated run costs little);
 * process — `sqnxt-sim run NETWORK --accel ACCEL --format csv` end to end, interpreter start-up
-           and imports included.
+           and imports included, in this environment: an editable install has no cached
+           bytecode, and where ``PYTHONDONTWRITEBYTECODE`` is set (as on the machine the
+           README's figures come from) every process compiles the package's source again;
+* cached — the same command with bytecode cached, as Python does by default and a regular
+           ``pip install`` does at install time (the cache goes to a temporary folder,
+           ``PYTHONPYCACHEPREFIX``, written by one untimed run first: nothing is written to
+           the working tree).
 Medians of --repeat runs.  Prints a Markdown table, with the figures measured before the speed
 work of issue 15 (commit c5e1a60, the README's table then) in brackets; "process CPU" is the
 user + system time of the whole process (steadier than wall time on a shared machine).
@@ -15,10 +21,12 @@ user + system time of the whole process (steadier than wall time on a shared mac
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,13 +73,20 @@ def main() -> None:
 
     acc = load_accelerator(args.accel)
     exe = Path(sys.executable).with_name("sqnxt-sim")
+    cache_dir = tempfile.TemporaryDirectory()
+    cached_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached_env["PYTHONPYCACHEPREFIX"] = cache_dir.name
     print(f"accelerator: {args.accel}; medians of {args.repeat} runs\n")
     print("| network | layers | cold simulate (ms) [before] | warm simulate (ms) [before] | "
-          "whole process (ms) [before] | process CPU (ms) |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "whole process (ms) [before] | process CPU (ms) | whole process, bytecode cached "
+          "(ms) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for path in sorted((ROOT / "networks").glob("*.yaml")):
         net = load_network(path)
-        cold, warm, proc, cpu = [], [], [], []
+        cold, warm, proc, cpu, cached = [], [], [], [], []
+        command = [str(exe), "run", str(path), "--accel", args.accel, "-f", "csv"]
+        if not args.no_process:       # (writes the bytecode cache, untimed)
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=cached_env)
         for _ in range(args.repeat):
             clear_caches()
             t = time.perf_counter()
@@ -83,16 +98,20 @@ def main() -> None:
             if not args.no_process:
                 r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
-                subprocess.run([str(exe), "run", str(path), "--accel", args.accel, "-f", "csv"],
-                               check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
                 proc.append(time.perf_counter() - t)
                 r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+                t = time.perf_counter()
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=cached_env)
+                cached.append(time.perf_counter() - t)
         med = lambda xs: f"{1000 * statistics.median(xs):.1f}" if xs else "-"  # noqa: E731
         old = BEFORE.get(net.name)
         was = (lambda i, old=old: f" [{old[i]}]" if old else "")  # noqa: E731
         print(f"| {net.name} | {len(net.compute_nodes)} | {med(cold)}{was(0)} | "
-              f"{med(warm)}{was(1)} | {med(proc)}{was(2)} | {med(cpu)} |", flush=True)
+              f"{med(warm)}{was(1)} | {med(proc)}{was(2)} | {med(cpu)} | {med(cached)} |",
+              flush=True)
+    cache_dir.cleanup()
 
 
 if __name__ == "__main__":
