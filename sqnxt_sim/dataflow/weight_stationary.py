@@ -47,8 +47,19 @@ def _folds(total: int, size: int) -> list[tuple[int, int]]:
 def tap_pixels(w: Workload) -> tuple[int, ...]:
     """Output pixels streamed in a pass of each tap (r, s), row-major: those whose input at
     that tap lies inside the unpadded map (padding is never streamed, §4)."""
-    rows = [inbound(w.P, w.stride_h, 1, w.pad_top - r, w.H) for r in range(w.R)]
-    cols = [inbound(w.Q, w.stride_w, 1, w.pad_left - s, w.W) for s in range(w.S)]
+    return _tap_products(_tap_inbound(w.P, w.stride_h, w.R, w.pad_top, w.H),
+                         _tap_inbound(w.Q, w.stride_w, w.S, w.pad_left, w.W))
+
+
+@lru_cache(maxsize=65536)   # (a layer's tiles share their rows' and columns' counts)
+def _tap_inbound(out: int, stride: int, kernel: int, pad_lo: int, size: int) -> tuple[int, ...]:
+    """Per kernel offset along one axis, the output positions whose input lies inside the
+    unpadded map."""
+    return tuple(inbound(out, stride, 1, pad_lo - r, size) for r in range(kernel))
+
+
+@lru_cache(maxsize=65536)
+def _tap_products(rows: tuple[int, ...], cols: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(a * b for a in rows for b in cols)
 
 
