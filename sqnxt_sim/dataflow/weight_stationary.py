@@ -216,8 +216,8 @@ class WeightStationary:
 
         k_s, c_s, p_s, q_s = lists["K"], lists["C"], lists["P"], lists["Q"]
         k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
-        (c_folds, n_full, first_full, first_edge, n_rows_folds, ru, at_rows, at_full, at_edge,
-         at_first_full, at_first_edge) = _channel_side(w.C, tuple(c_s.tolist()), array.rows)
+        (c_folds, n_full, first_full, first_edge, _, ru, *_, by_rows, by_first) = \
+            _channel_side(w.C, tuple(c_s.tolist()), array.rows)
         # per (P size, Q size): buffer tiles, Σa · Σb, and the in-bound products x = a · b
         # with their weights (tiles × taps; tiles at the last tap)
         tiles, sums, x, wt = _pair_table(
@@ -229,11 +229,11 @@ class WeightStationary:
             # (column 0) and of the last tap only (column 1): the exposed preloads of the
             # folds using N_r rows, c mod N_r rows and c_edge mod N_r rows, and each tile's
             # first preload, Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
+            # (the folds of each C size by r_u, ``by_rows``, and the tiles' first folds,
+            # ``by_first``, weigh them)
             e = np.maximum(ru[:, None] - x[:, :, None, :], 0) @ wt      # (P, Q, r_u, 2)
-            exposed = (n_rows_folds * e[:, :, at_rows, 0] + n_full * e[:, :, at_full, 0]
-                       + e[:, :, at_edge, 0])                          # (P, Q, C size)
-            per_tile = (n_full * (2 * first_full * tiles - e[:, :, at_first_full, 1])
-                        + 2 * first_edge * tiles - e[:, :, at_first_edge, 1])
+            exposed = e[:, :, :, 0] @ by_rows                           # (P, Q, C size)
+            per_tile = tiles * (2 * (n_full * first_full + first_edge)) - e[:, :, :, 1] @ by_first
         else:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
             exposed = (w.C * w.R * w.S) * tiles
@@ -266,7 +266,9 @@ def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
     """Per C tile size (arrays): Σ ⌈c/N_r⌉ over the channel tiles; the tiles of full size and
     the first fold's rows of one (min(c, N_r)) and of the edge tile (0: no edge tile); the
     folds using N_r rows; and the distinct rows used (r_u) with, per C size, the place in them
-    of N_r, of c mod N_r, of the edge tile's c_edge mod N_r and of the two first folds' rows."""
+    of N_r, of c mod N_r, of the edge tile's c_edge mod N_r and of the two first folds' rows;
+    and, as (r_u, C size) matrices, how many folds of each C size use each r_u (``by_rows``)
+    and how many buffer tiles start with a fold of each r_u (``by_first``)."""
     import numpy as np
 
     c = np.array(sizes, dtype=np.int64)
@@ -277,8 +279,21 @@ def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
     seen = np.zeros(rows + 1, dtype=bool)            # (at most N_r + 1 distinct values)
     seen[used] = True
     at = (np.cumsum(seen)[used] - 1).reshape(5, -1)
+    n_rows_folds = n_full * (c // rows) + edge // rows
+    ru = np.flatnonzero(seen)
+    at_rows, at_full, at_edge, at_first_full, at_first_edge = at
+    # (a fold of c mod N_r = 0 rows, or an edge tile that does not exist, sits at r_u = 0,
+    # where nothing is exposed: its count does not matter)
+    cols = np.arange(len(c))
+    by_rows = np.zeros((len(ru), len(c)), dtype=np.int64)
+    np.add.at(by_rows, (at_rows, cols), n_rows_folds)
+    np.add.at(by_rows, (at_full, cols), n_full)
+    np.add.at(by_rows, (at_edge, cols), 1)
+    by_first = np.zeros((len(ru), len(c)), dtype=np.int64)
+    np.add.at(by_first, (at_first_full, cols), n_full)
+    np.add.at(by_first, (at_first_edge, cols), 1)
     return (n_full * -(-c // rows) + -(-edge // rows), n_full, first_full, first_edge,
-            n_full * (c // rows) + edge // rows, np.flatnonzero(seen), *at)
+            n_rows_folds, ru, *at, by_rows, by_first)
 
 
 @lru_cache(maxsize=65536)
