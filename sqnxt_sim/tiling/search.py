@@ -238,10 +238,8 @@ def _layout(w: Workload, gran) -> _Layout:
                        _size_array(w.C, gran.C, True), _size_array(w.P, gran.P, True),
                        _size_array(w.Q, gran.Q, True))
     g_s, k_s, c_s, p_s, q_s = lists
-    rows_need = np.array([rows_needed(p, w.stride_h, w.R, w.H) for p in p_s.tolist()],
-                         dtype=np.int64)
-    cols_need = np.array([rows_needed(q, w.stride_w, w.S, w.W) for q in q_s.tolist()],
-                         dtype=np.int64)
+    rows_need, rows_in = _axis_arrays(w.P, gran.P, w.stride_h, w.R, w.pad_top, w.H)
+    cols_need, cols_in = _axis_arrays(w.Q, gran.Q, w.stride_w, w.S, w.pad_left, w.W)
     if not w.has_weights:        # every width is a candidate (see candidates())
         grid = gi, ki, ci, pi, qi = tuple(a.ravel() for a in np.indices(
             (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
@@ -260,12 +258,23 @@ def _layout(w: Workload, gran) -> _Layout:
               + gk * P * (1 + w.residual) * q_s).reshape(-1, len(q_s))
     if w.kind is Kind.ELTWISE:
         rows_in = cols_in = None
-    else:
-        rows_in = np.array([footprint(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-                            for p in p_s.tolist()], dtype=np.int64)
-        cols_in = np.array([footprint(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
-                            for q in q_s.tolist()], dtype=np.int64)
     return _Layout(lists, trips, grid, 2 * ws, rows_in, cols_in)
+
+
+@lru_cache(maxsize=4096)   # (a network's layers share most of their axes)
+def _axis_arrays(out: int, gran: int, stride: int, kernel: int, pad_lo: int, extent: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """For each tile size along one axis (``_size_array(out, gran, True)``): the input rows
+    (or columns) a tile holds at most, and those all its tiles read (``footprint``)."""
+    import numpy as np
+
+    sizes = _size_array(out, gran, True)[0].tolist()
+    need = np.array([rows_needed(s, stride, kernel, extent) for s in sizes], dtype=np.int64)
+    read = np.array([footprint(out, s, stride, kernel, pad_lo, extent) for s in sizes],
+                    dtype=np.int64)
+    need.setflags(write=False)
+    read.setflags(write=False)
+    return need, read
 
 
 @dataclass(frozen=True)
