@@ -217,7 +217,7 @@ class _Layout:
     ``lists`` are the G, K, C, P, Q tile-size lists (arrays) and ``trips`` each size's trip
     count along its dimension; ``grid`` the places in them of every (G, K, C, P) choice (and
     of every width, for a weightless layer, which keeps them all); ``need`` twice the working
-    set of each choice at each width (weighted: choices × widths) or of each choice
+    set of each choice at each width (weighted: widths × choices) or of each choice
     (weightless); ``rows_in``/``cols_in`` the input rows (columns) all the tiles of each P (Q)
     size read (None for an element-wise add)."""
 
@@ -248,14 +248,16 @@ def _layout(w: Workload, gran) -> _Layout:
               else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
     else:
         grid = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
-        # the working set of every (G, K, C, P) × every width, as a (G, K, C, P, Q) array
-        # (the grid's order) read as choices × widths; it grows with the width, so the widths
+        # the working set of every width × every (G, K, C, P) choice, as a (Q, G, K, C, P)
+        # array (the choices in the grid's order) read as widths × choices (a buffer's fit
+        # then adds up rows, not strided columns); it grows with the width, so the widths
         # that fit a buffer are a prefix
-        G, K = g_s[:, None, None, None, None], k_s[None, :, None, None, None]
-        C, P = c_s[None, None, :, None, None], p_s[None, None, None, :, None]
+        Q, G = q_s[:, None, None, None, None], g_s[None, :, None, None, None]
+        K, C = k_s[None, None, :, None, None], c_s[None, None, None, :, None]
+        P = p_s[None, None, None, None, :]
         gc, gk = G * C, G * K
-        ws = (gc * rows_need[:, None] * cols_need + gk * C * (w.R * w.S)
-              + gk * P * (1 + w.residual) * q_s).reshape(-1, len(q_s))
+        ws = (gc * rows_need * cols_need[:, None, None, None, None] + gk * C * (w.R * w.S)
+              + gk * P * (1 + w.residual) * Q).reshape(len(q_s), -1)
     if w.kind is Kind.ELTWISE:
         rows_in = cols_in = None
     return _Layout(lists, trips, grid, 2 * ws, rows_in, cols_in)
@@ -318,7 +320,7 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
         gi, ki, ci, pi, qi = lay.grid
     else:
         # the widest fitting width of each choice is the count of those that fit − 1
-        qi = np.count_nonzero(lay.need <= cap, axis=1) - 1
+        qi = (lay.need <= cap).sum(axis=0) - 1
         keep = qi >= 0
         key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
         gi, ki, ci, pi = lay.grid
