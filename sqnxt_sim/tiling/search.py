@@ -388,7 +388,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     psums = outs * (2 * t_c - 1)
     ifmap_k = base_i * t_k
     refetch_w = weights * t_pq
-    words = np.minimum(np.minimum(base_i + refetch_w + psums, ifmap_k + refetch_w + outs),
+    # (min(a + r, b + r) = min(a, b) + r: the weights' refetch is added once)
+    words = np.minimum(np.minimum(base_i + psums, ifmap_k + outs) + refetch_w,
                        ifmap_k + weights + psums)
     words = (words + w.residual * outs if w.residual else words).astype(np.float64)
     sizes = _PerCandidate(lists, idx)
@@ -421,7 +422,9 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
                   else None)
         cycles = (exact(w, array, sizes, trips, index) if tables is None
                   else exact(w, array, sizes, trips, index, tables))
-        if cycles is not None:
+        if cycles is not None and not (isinstance(cycles, np.ndarray)
+                                       and cycles.dtype == np.int64
+                                       and cycles.shape == words.shape):
             cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
 
     def tiling(i: int) -> Tiling:
