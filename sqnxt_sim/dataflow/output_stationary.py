@@ -211,12 +211,16 @@ def os_cost(w: Workload, rows: int, cols: int, rf: int, sparsity: float,
     return ArrayCost(int(cycles), counts, min(w.P, rows) * min(w.Q, cols))
 
 
-def _counts_by_size(total: int, sizes: list[int], unit: int) -> tuple[list[list[int]], list[int]]:
+@lru_cache(maxsize=4096)   # (a network's layers share most of their K and P sides)
+def _counts_by_size(total: int, sizes: tuple[int, ...], unit: int):
     """For each buffer tile size along a dimension of ``total`` (K or P), how many array
     pieces of each size its buffer tiles make when cut into pieces of ``unit`` (RF filter
     groups or array tile rows): full pieces of the full tiles and of the edge tile, each full
-    tile's remainder and the edge tile's remainder.  As rows (one per tile size) over the
-    piece sizes that occur, sorted (zero when a tile size has no remainder), and those sizes."""
+    tile's remainder and the edge tile's remainder.  As an int64 array, one row per tile size
+    over the piece sizes that occur, sorted (zero when a tile size has no remainder), and
+    those sizes (an array)."""
+    import numpy as np
+
     per = []
     for size in sizes:
         full, rem = divmod(total, size)
@@ -230,7 +234,21 @@ def _counts_by_size(total: int, sizes: list[int], unit: int) -> tuple[list[list[
         for v, n in row:
             counts[at[v]] += n
         table.append(counts)
-    return table, vals
+    out = np.array(table, dtype=np.int64), np.array(vals, dtype=np.int64)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _column_tiles(total: int, sizes: tuple[int, ...], cols: int):
+    """Per buffer tile size along Q, the array column tiles of all its buffer tiles."""
+    import numpy as np
+
+    q = np.array(sizes, dtype=np.int64)
+    tiles = (total // q) * -(-q // cols) + -(-(total % q) // cols)
+    tiles.setflags(write=False)
+    return tiles
 
 
 @register("os")
@@ -360,14 +378,13 @@ class OutputStationary:
         # (full groups of RF filters, each tile's last partial group, the edge tile's); per P
         # tile size, the tile rows likewise.  The lists are short (tens of sizes, three kinds
         # each), so they are counted in Python and only the products are arrays.
-        by_f, f_vals = _counts_by_size(w.K, k_s.tolist(), rf)
-        by_t, t_vals = _counts_by_size(w.P, p_s.tolist(), rows)
-        by_f = np.array(by_f, dtype=np.int64)            # K size × group size
-        by_t = np.array(by_t, dtype=np.int64).T          # tile-row size × P size
+        by_f, f_vals = _counts_by_size(w.K, tuple(k_s.tolist()), rf)     # K size × group size
+        by_t, t_vals = _counts_by_size(w.P, tuple(p_s.tolist()), rows)   # P size × tile rows
+        by_t = by_t.T
         scale = 1.0 - array.sparsity
-        b = np.array([[ceil(scale * f * tap - 1e-9) for f in f_vals] for tap in phase_taps(w)],
-                     dtype=np.int64)                     # phase × group size
-        t_row = np.array(t_vals, dtype=np.int64)[None, :]
+        b = np.array([[ceil(scale * f * tap - 1e-9) for f in f_vals.tolist()]  # phase ×
+                      for tap in phase_taps(w)], dtype=np.int64)                # group size
+        t_row = t_vals[None, :]
         kp = w.K * w.P
         if array.os_preload_overlap:
             a = np.maximum(b[:, :, None], t_row).sum(axis=0)
@@ -376,8 +393,6 @@ class OutputStationary:
             a = len(b) * t_row + b.sum(axis=0)[:, None]
             sum_b = 0
         sum_a = by_f @ a @ by_t
-        q_rem = w.Q % q_s
-        col_tiles = (w.Q // q_s) * -(-q_s // cols) + -(-q_rem // cols)
         return ((w.G * (w.C * sum_a - kp)).ravel(),
                 np.broadcast_to(w.G * (sum_b + 2 * kp), sum_a.shape).ravel(),
-                col_tiles, len(p_s))
+                _column_tiles(w.Q, tuple(q_s.tolist()), cols), len(p_s))
