@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import AcceleratorError
+from ..frozen import cached_hash, hash_field
 from ..limits import (
     BANDWIDTH_GBPS,
     CLOCK_MHZ,
@@ -96,6 +97,7 @@ class Origin:
 
 # -- the accelerator: one flat record, one field per YAML key ---------------------------------
 
+@cached_hash
 @dataclass(frozen=True, slots=True)
 class Accelerator:
     """Every field of an accelerator file.  The record is flat because the YAML keys, ``--set``
@@ -178,6 +180,9 @@ class Accelerator:
     dram: DramSpec = field(init=False, repr=False, compare=False)
     # the energy table at this design's buffer and RF sizes (docs/model.md §7.1)
     unit_energy: EnergyTable = field(init=False, repr=False, compare=False)
+    # the hash, worked out once: the accelerator is part of the key of every layer's mapping,
+    # looked up per layer and design point (see frozen.py)
+    _hash: int = hash_field()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "array", ArraySpec(

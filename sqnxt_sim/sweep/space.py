@@ -182,7 +182,7 @@ def filter_scope(acc: Accelerator) -> dict[str, Any]:
     scope: dict[str, Any] = {}
     for f in fields(Accelerator):
         v = getattr(acc, f.name)
-        if isinstance(v, (int, float, str, bool)):
+        if isinstance(v, (int, float, str, bool)) and not f.name.startswith("_"):
             scope[f.name] = v
     for key, fld in BY_KEY.items():
         if fld.attr in scope:
