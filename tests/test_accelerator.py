@@ -49,6 +49,11 @@ def test_typed_parts_follow_the_fields():
     # the parts are views: replacing a field rebuilds them, and they never affect equality
     assert replace(acc, rows=16).array.rows == 16
     assert replace(acc) == acc and hash(replace(acc)) == hash(acc)
+    # equal parts are one object (the model's memos keyed by them then match by identity)
+    other = replace(acc, dram_bandwidth_gbps=16)
+    assert other.array is acc.array and other.buffer is acc.buffer
+    assert other.dram != acc.dram and other.dram.bytes_per_cycle == 16e9 / 250e6
+    assert replace(acc, rf_registers=4).array.rf_registers == 4
 
 
 def test_defaults_are_the_papers_facts_and_the_documented_choices():

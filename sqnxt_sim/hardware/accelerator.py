@@ -96,6 +96,22 @@ class Origin:
 
 
 # -- the accelerator: one flat record, one field per YAML key ---------------------------------
+_PARTS: dict = {}
+
+
+def _part(cls, *values):
+    """The typed part ``cls(*values)``, one shared object per distinct value (a sweep makes a
+    new accelerator per design point, mostly with parts equal to earlier ones').  Values of
+    different types that compare equal (1 and 1.0) are kept apart."""
+    key = (cls, *((type(v), v) for v in values))
+    part = _PARTS.get(key)
+    if part is None:
+        if len(_PARTS) >= 4096:
+            _PARTS.clear()
+        part = _PARTS[key] = cls(*values)
+    return part
+
+
 
 @cached_hash
 @dataclass(frozen=True, slots=True)
@@ -185,14 +201,15 @@ class Accelerator:
     _hash: int = hash_field()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "array", ArraySpec(
-            self.rows, self.cols, self.rf_registers, self.sparsity, self.os_preload_overlap,
-            self.os_fc_across_pes, self.ws_pack_groups, self.simd_lanes, self.dataflow,
-            self.scalesim_compat))
-        object.__setattr__(self, "buffer", BufferSpec(self.buffer_kb, self.word_bits,
-                                                      self.tiling_objective))
-        object.__setattr__(self, "dram", DramSpec(self.dram_bandwidth_gbps,
-                                                  self.dram_latency_cycles, self.clock_mhz))
+        # (equal parts are one object, so the model's memos keyed by them match by identity)
+        object.__setattr__(self, "array", _part(
+            ArraySpec, self.rows, self.cols, self.rf_registers, self.sparsity,
+            self.os_preload_overlap, self.os_fc_across_pes, self.ws_pack_groups,
+            self.simd_lanes, self.dataflow, self.scalesim_compat))
+        object.__setattr__(self, "buffer", _part(BufferSpec, self.buffer_kb, self.word_bits,
+                                                 self.tiling_objective))
+        object.__setattr__(self, "dram", _part(DramSpec, self.dram_bandwidth_gbps,
+                                               self.dram_latency_cycles, self.clock_mhz))
         object.__setattr__(self, "unit_energy", self.energy.at(self.buffer_kb, self.rf_registers)
                            if isinstance(self.energy, EnergyTable) else self.energy)
 
