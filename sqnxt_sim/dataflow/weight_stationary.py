@@ -313,11 +313,11 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
             ws[0] += count * kernel
             ws[1] += count
             continue
-        for r in range(kernel):
-            a = inbound(o, stride, 1, pad_t - r, extent_t)
-            total += count * a
+        per_tap = _tap_inbound(o, stride, kernel, pad_t, extent_t)
+        total += count * sum(per_tap)
+        for a in per_tap:
             values.setdefault(a, [0, 0])[0] += count
-        values[a][1] += count
+        values[per_tap[-1]][1] += count
     return n, total, tuple((a, *ws) for a, ws in values.items())
 
 
