@@ -208,11 +208,18 @@ def _tiled_counts(w: Workload, tmpl, key: ArraySpec, t: Tiling):
 
 
 @lru_cache(maxsize=65536)
+def granularity(w: Workload, tmpl, array: ArraySpec):
+    """``tmpl.granularity(w, array)``, memoised (the search and ``exposed_words`` ask for it
+    per layer)."""
+    return tmpl.granularity(w, array)
+
+
+@lru_cache(maxsize=65536)
 def exposed_words(w: Workload, tmpl, array: ArraySpec) -> tuple[int, int]:
     """Words that cannot overlap compute: the inputs and weights of the first array step and
     the outputs of the last (docs/model.md §6.3).  The DMA streams at the array's step, whatever
     the buffer tiling, so these do not depend on the tiling."""
-    gran = tmpl.granularity(w, array)
+    gran = granularity(w, tmpl, array)
     k, c, p, q = (min(gran.K, w.K), min(gran.C, w.C), min(gran.P, w.P), min(gran.Q, w.Q))
     out = k * p * q
     return working_set(w, 1, k, c, p, q) - out * (1 + w.residual), out

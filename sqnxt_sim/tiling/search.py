@@ -35,6 +35,7 @@ from .model import (
     array_key,
     evaluate,
     exposed_words,
+    granularity,
     layer_time,
     timed_cost,
     working_set,
@@ -128,11 +129,6 @@ def exhaustive_best(w: Workload, tmpl, acc: Accelerator, gran=None) -> TiledCost
                key=lambda tc: objective(tc, acc.buffer), default=None)
 
 
-@lru_cache(maxsize=65536)
-def _granularity(w: Workload, tmpl, array: ArraySpec) -> Granularity:
-    return tmpl.granularity(w, array)
-
-
 @lru_cache(maxsize=16384)
 def _best(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec, dram: DramSpec
           ) -> TiledCost:
@@ -150,7 +146,7 @@ def _buffer_front(w: Workload, tmpl, array: ArraySpec, buffer: BufferSpec):
     """(front, words exposed first, words exposed last) for ``_pick`` on this buffer — the
     front of array-aligned tiles or, when none fits, of tiles smaller than the array — or
     None; every DRAM setting of a sweep shares it."""
-    for gran in (_granularity(w, tmpl, array), Granularity()):
+    for gran in (granularity(w, tmpl, array), Granularity()):
         front = _front(w, tmpl, array, buffer.words, gran)
         if front:
             return (front, *exposed_words(w, tmpl, array))
