@@ -180,6 +180,19 @@ def test_exact_front_chooses_what_the_bounded_walk_chooses(w, acc, dataflow):
     assert fast == walked
 
 
+def _candidates(w: Workload, acc: Accelerator, dataflow: str):
+    """The search's candidates of ``w`` in ``dataflow`` on ``acc``'s buffer (a weightless
+    layer asked for WS takes the SIMD unit), or None when no tile fits."""
+    from sqnxt_sim.tiling.search import _fit, _vector_candidates
+
+    if w.kind is not Kind.CONV:
+        dataflow = "simd" if dataflow == "ws" else dataflow
+    tmpl = template(dataflow)
+    array = tmpl.key(acc.array)
+    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
+    return None if fit is None else _vector_candidates(w, tmpl, array, fit)
+
+
 @settings(max_examples=100, deadline=None)
 @given(layers(), accelerators(), st.sampled_from(["os", "ws", "simd"]), st.data())
 def test_least_traffic_and_its_order_are_the_definitions(w, acc, dataflow, data):
@@ -190,16 +203,10 @@ def test_least_traffic_and_its_order_are_the_definitions(w, acc, dataflow, data)
     from itertools import permutations
 
     from sqnxt_sim.tiling import LOOPS, Tiling, dram_words
-    from sqnxt_sim.tiling.search import _fit, _vector_candidates
 
-    if w.kind is not Kind.CONV:
-        dataflow = "simd" if dataflow == "ws" else dataflow
-    tmpl = template(dataflow)
-    array = tmpl.key(acc.array)
-    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
-    if fit is None:
+    cands = _candidates(w, acc, dataflow)
+    if cands is None:
         return
-    cands = _vector_candidates(w, tmpl, array, fit)
     for i in data.draw(st.lists(st.integers(0, len(cands.words) - 1), min_size=1, max_size=8)):
         t = cands.tilings(i)
         tiled = [lp for lp in LOOPS if getattr(t, lp) < getattr(w, lp)]
@@ -220,18 +227,12 @@ def test_bound_of_a_few_candidates_is_their_bound_among_all(w, acc, dataflow, da
     them (ties are broken by it, so the tiling a report shows depends on it)."""
     import numpy as np
 
-    from sqnxt_sim.tiling.search import _FEW, _fit, _vector_candidates
+    from sqnxt_sim.tiling.search import _FEW
 
-    if w.kind is not Kind.CONV:
-        dataflow = "simd" if dataflow == "ws" else dataflow
-    elif dataflow == "simd":
-        dataflow = "os"
-    tmpl = template(dataflow)
-    array = tmpl.key(acc.array)
-    fit = _fit(w, tmpl.granularity(w, array), acc.buffer.words)
-    if fit is None:
+    cands = _candidates(w, acc, "os" if w.kind is Kind.CONV and dataflow == "simd"
+                        else dataflow)
+    if cands is None:
         return
-    cands = _vector_candidates(w, tmpl, array, fit)
     every = cands.bound()
     n = len(every)
     for size in (1, min(n, _FEW), min(n, _FEW + 3)):
