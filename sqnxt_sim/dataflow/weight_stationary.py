@@ -216,8 +216,8 @@ class WeightStationary:
 
         k_s, c_s, p_s, q_s = lists["K"], lists["C"], lists["P"], lists["Q"]
         k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
-        (c_folds, n_full, first_full, first_edge, _, ru, *_, by_rows, by_first) = \
-            _channel_side(w.C, tuple(c_s.tolist()), array.rows)
+        c_folds, n_full, first_full, first_edge, ru, by_rows, by_first = _channel_side(
+            w.C, tuple(c_s.tolist()), array.rows)
         # per (P size, Q size): buffer tiles, Σa · Σb, and the in-bound products x = a · b
         # with their weights (tiles × taps; tiles at the last tap)
         tiles, sums, x, wt = _pair_table(
@@ -265,10 +265,10 @@ def _filter_side(total: int, sizes: tuple[int, ...], cols: int):
 def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
     """Per C tile size (arrays): Σ ⌈c/N_r⌉ over the channel tiles; the tiles of full size and
     the first fold's rows of one (min(c, N_r)) and of the edge tile (0: no edge tile); the
-    folds using N_r rows; and the distinct rows used (r_u) with, per C size, the place in them
-    of N_r, of c mod N_r, of the edge tile's c_edge mod N_r and of the two first folds' rows;
-    and, as (r_u, C size) matrices, how many folds of each C size use each r_u (``by_rows``)
-    and how many buffer tiles start with a fold of each r_u (``by_first``)."""
+    distinct rows a fold uses (r_u: N_r, c mod N_r, the edge tile's c_edge mod N_r, and the
+    two first folds'); and, as (r_u, C size) matrices, how many folds of each C size use each
+    r_u (``by_rows``) and how many buffer tiles start with a fold of each r_u
+    (``by_first``)."""
     import numpy as np
 
     c = np.array(sizes, dtype=np.int64)
@@ -292,8 +292,8 @@ def _channel_side(total: int, sizes: tuple[int, ...], rows: int):
     by_first = np.zeros((len(ru), len(c)), dtype=np.int64)
     np.add.at(by_first, (at_first_full, cols), n_full)
     np.add.at(by_first, (at_first_edge, cols), 1)
-    return (n_full * -(-c // rows) + -(-edge // rows), n_full, first_full, first_edge,
-            n_rows_folds, ru, *at, by_rows, by_first)
+    return (n_full * -(-c // rows) + -(-edge // rows), n_full, first_full, first_edge, ru,
+            by_rows, by_first)
 
 
 @lru_cache(maxsize=65536)

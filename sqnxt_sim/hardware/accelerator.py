@@ -112,7 +112,6 @@ def _part(cls, *values):
     return part
 
 
-
 @cached_hash
 @dataclass(frozen=True, slots=True)
 class Accelerator:

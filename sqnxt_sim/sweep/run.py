@@ -525,7 +525,7 @@ def run_sweep(spec: SweepSpec, out: str, *, jobs: int | None = None,
         # ... and, where the space allows, made of whole blocks of the last axes (_block):
         # chunks of 256 split the 200 points of each array of benchmarks/bench_sweep.py
         # between the two workers, which both worked out its layouts and cycle tables (4.1
-        # CPU-s; in blocks of 200, 3.7)
+        # CPU-s; in blocks of 200, 3.5)
         n = total or min(spec.space_size, spec.sample_n or spec.space_size)  # no filter pass
         chunk = max(1, min(256, n // (4 * jobs) if jobs > 1 else 256))
         block = _block(spec, chunk)
