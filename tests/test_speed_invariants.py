@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import pytest
 from hypothesis import given, settings
@@ -22,6 +24,8 @@ from sqnxt_sim.network.layers import Add, Input, Shape
 from sqnxt_sim.simulate import clear_caches
 from sqnxt_sim.tiling import best_tiling, exhaustive_best, objective
 from sqnxt_sim.workload import Kind, Workload
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @st.composite
@@ -196,7 +200,7 @@ def test_design_points_sharing_memos_get_what_a_cold_simulation_gets():
     from sqnxt_sim.network.yaml_io import load_network
     from sqnxt_sim.simulate import simulate
 
-    net = load_network("networks/sqnxt23v5.yaml")
+    net = load_network(ROOT / "networks" / "sqnxt23v5.yaml")
     leaky = replace(EYERISS, leakage=0.002)
     base = Accelerator(rows=16, cols=16, energy=leaky)
     points = [base, replace(base, dram_bandwidth_gbps=3.0), replace(base, dram_latency_cycles=7),
