@@ -174,14 +174,32 @@ def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
 def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
     """Σ over the tiles of ``size`` output rows (or columns) along one axis of the input rows
     each tile reads: halo included, padding excluded (it is generated at the array edge)."""
-    if stride <= kernel:
-        # (a tile's windows touch, so it reads one run of rows: its span less the padding it
-        # sees at either end, or nothing when all of it is padding; alike tiles counted once)
-        return sum(n * max(0, (o - 1) * stride + kernel - lo - hi)
-                   for (o, _, lo, hi), n in axis_tiles(out, size, stride, kernel, pad_lo,
-                                                       extent))
-    return sum(block_inbound(s, min(size, out - s), stride, kernel, pad_lo, extent)
-               for s in range(0, out, size))
+    if stride > kernel:
+        # (the windows do not touch, so a tile reads its windows' in-bound rows and nothing
+        # between them: over all the tiles, every window's, whatever the size)
+        return inbound(out, stride, kernel, pad_lo, extent)
+    # A tile's windows touch, so it reads one run of rows: its span, less the padding it sees
+    # at either end (nothing when all of it is padding).  The spans add up to (out − n)·stride
+    # + n·kernel over the n tiles; only the tiles at either end can see padding, and they are
+    # corrected one by one (a tile's start and end only grow along the axis).
+    n = -(-out // size)
+    total = (out - n) * stride + n * kernel
+
+    def correction(i: int) -> int:
+        lo = i * size * stride - pad_lo
+        hi = lo + (min(size, out - i * size) - 1) * stride + kernel
+        return max(0, min(hi, extent) - max(lo, 0)) - (hi - lo)
+
+    first = 0
+    while first < n and first * size * stride < pad_lo:
+        total += correction(first)
+        first += 1
+    last = n - 1
+    while last >= first and ((min(out, (last + 1) * size) - 1) * stride - pad_lo + kernel
+                             > extent):
+        total += correction(last)
+        last -= 1
+    return total
 
 
 @lru_cache(maxsize=65536)
