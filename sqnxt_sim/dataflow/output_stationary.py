@@ -393,6 +393,7 @@ class OutputStationary:
             a = len(b) * t_row + b.sum(axis=0)[:, None]
             sum_b = 0
         sum_a = by_f @ a @ by_t
+        per_c = w.G * (sum_b + 2 * kp)     # (a matrix like sum_a's with overlap, else a number)
         return ((w.G * (w.C * sum_a - kp)).ravel(),
-                np.broadcast_to(w.G * (sum_b + 2 * kp), sum_a.shape).ravel(),
+                per_c.ravel() if array.os_preload_overlap else np.full(sum_a.size, per_c),
                 _column_tiles(w.Q, tuple(q_s.tolist()), cols), len(p_s))

@@ -238,10 +238,10 @@ class WeightStationary:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
             exposed = (w.C * w.R * w.S) * tiles
             per_tile = (n_full * first_full + first_edge) * tiles
-        shape = (len(p_s), len(q_s), len(c_s))
-        streams = np.broadcast_to(w.G * (sums * c_folds + exposed), shape).ravel()
-        return (streams, np.broadcast_to(per_tile, shape).ravel(), k_folds, k_tiles,
-                len(q_s), len(c_s))
+        # (both are (P, Q, C size) already: c_folds, by_rows and by_first have the C sizes)
+        streams = sums * c_folds + exposed
+        return (streams.reshape(-1) if w.G == 1 else w.G * streams.reshape(-1),
+                per_tile.reshape(-1), k_folds, k_tiles, len(q_s), len(c_s))
 
 
 def _classes(total: int, size, trips):

@@ -240,23 +240,23 @@ def _layout(w: Workload, gran) -> _Layout:
         grid = gi, ki, ci, pi, qi = tuple(a.ravel() for a in np.indices(
             (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
         G, P, Q = g_s[gi], p_s[pi], q_s[qi]
-        ws = (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
-              else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
+        need = 2 * (G * P * Q * (w.operands + 1) if w.kind is Kind.ELTWISE
+                    else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
     else:
         grid = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
-        # the working set of every width × every (G, K, C, P) choice, as a (Q, G, K, C, P)
-        # array (the choices in the grid's order) read as widths × choices (a buffer's fit
-        # then adds up rows, not strided columns); it grows with the width, so the widths
-        # that fit a buffer are a prefix
-        Q, G = q_s[:, None, None, None, None], g_s[None, :, None, None, None]
+        # twice the working set of every width × every (G, K, C, P) choice, as a (Q, G, K,
+        # C, P) array (the choices in the grid's order) read as widths × choices (a buffer's
+        # fit then adds up rows, not strided columns); it grows with the width, so the widths
+        # that fit a buffer are a prefix.  (The factor 2 goes on the small factors.)
+        Q, G2 = q_s[:, None, None, None, None], 2 * g_s[None, :, None, None, None]
         K, C = k_s[None, None, :, None, None], c_s[None, None, None, :, None]
         P = p_s[None, None, None, None, :]
-        gc, gk = G * C, G * K
-        ws = (gc * rows_need * cols_need[:, None, None, None, None] + gk * C * (w.R * w.S)
-              + gk * P * (1 + w.residual) * Q).reshape(len(q_s), -1)
+        gc, gk = G2 * C, G2 * K
+        need = (gc * rows_need * cols_need[:, None, None, None, None] + gk * C * (w.R * w.S)
+                + gk * P * (1 + w.residual) * Q).reshape(len(q_s), -1)
     if w.kind is Kind.ELTWISE:
         rows_in = cols_in = None
-    return _Layout(lists, trips, grid, 2 * ws, rows_in, cols_in)
+    return _Layout(lists, trips, grid, need, rows_in, cols_in)
 
 
 @lru_cache(maxsize=4096)   # (a network's layers share most of their axes)
@@ -317,9 +317,11 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
     else:
         # the widest fitting width of each choice is the count of those that fit − 1
         qi = (lay.need <= cap).sum(axis=0) - 1
-        keep = qi >= 0
         key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
         gi, ki, ci, pi = lay.grid
+        if qi.min() >= 0:                      # (the usual case: every choice fits)
+            return _Fit((gi, ki, ci, pi, qi), key, lay, gran)
+        keep = qi >= 0
     if not keep.any():
         return None
     if not keep.all():
@@ -407,6 +409,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
             lower = tmpl.compute_bound(w, array, _PerCandidate(lists, sub),
                                        _PerCandidate(lay.trips, sub))
             shape = (len(sel),)
+        if isinstance(lower, np.ndarray) and lower.shape == shape:
+            return lower.astype(np.float64)
         return np.broadcast_to(np.asarray(lower, dtype=np.float64), shape)
 
     cycles = None
@@ -533,11 +537,11 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
     # only candidates with fewer cycles can join, and only its run can tie with it: the rest
     # of the walk is left out (it is usually most of the candidates).
     words, cycles = cands.words, cands.cycles
-    at_least = np.flatnonzero(words == words.min())
+    at_least = (words == words.min()).nonzero()[0]
     c_least = cycles.take(at_least)
     least = c_least.min()
     head = at_least[c_least == least]          # (in place order)
-    rest = np.flatnonzero(cycles < least)
+    rest = (cycles < least).nonzero()[0]
     if not len(rest):
         # (the usual case: the least-traffic candidates are also the fastest, so the front is
         # the first of them by the bound, then the place — what the walk below would keep)
