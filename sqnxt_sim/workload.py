@@ -97,9 +97,9 @@ class Workload:
         t = object.__new__(cls)
         values = (w.kind, G, K, C, P, Q, w.R, w.S, w.stride_h, w.stride_w, H, W, pad_top,
                   pad_bottom, pad_left, pad_right, w.N, w.operands, residual, w.vector_out)
-        for name, v in zip(_FIELDS, values):
-            object.__setattr__(t, name, v)
-        object.__setattr__(t, "_hash", hash(values))
+        for put, v in zip(_SETTERS, values):     # (the slots' own setters: what frozen's
+            put(t, v)                             # object.__setattr__ reaches, found once)
+        _SET_HASH(t, hash(values))
         return t
 
     # -- derived sizes (elements, not bytes) -------------------------------------------------
@@ -144,6 +144,8 @@ class Workload:
 # the fields ``__init__`` sets, in order (those the cached hash covers: every one but _hash)
 _FIELDS = tuple(f.name for f in fields(Workload) if f.compare)
 assert _FIELDS[-1] == "vector_out" and len(_FIELDS) == 20
+_SETTERS = tuple(getattr(Workload, name).__set__ for name in _FIELDS)
+_SET_HASH = Workload._hash.__set__
 
 
 def fold_padding(w: Workload) -> Workload:

@@ -125,29 +125,30 @@ def array_cost(w: Workload, tmpl, array: ArraySpec, g: int, k: int, c: int, p: i
                ) -> ArrayCost:
     """Σ over the buffer tiles of the template's cost (identical tiles counted once); ``array``
     is the template's key (``tmpl.key``), so equal keys share the result."""
-    cycles = active = 0
-    total = [0.0] * _N_COUNTS
-    rows_t = axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H)
-    cols_t = axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)
+    cost = tmpl.cost
     g_runs, k_runs, c_runs = _runs(w.G, g), _runs(w.K, k), _runs(w.C, c)
-
-    def add(cost: ArrayCost, n: int) -> None:
-        nonlocal cycles, active, total
-        cycles += cost.cycles * n
-        active = max(active, cost.active_pes)
-        total = [t + v * n for t, v in zip(total, cost.counts.values())]   # (same sums)
-
-    for (rows, rcount), (cols, qcount) in product(rows_t, cols_t):
+    pieces = []          # (a tile's cost, how many times it runs)
+    for (rows, rcount), (cols, qcount) in product(
+            axis_tiles(w.P, p, w.stride_h, w.R, w.pad_top, w.H),
+            axis_tiles(w.Q, q, w.stride_w, w.S, w.pad_left, w.W)):
         for gs, gn in g_runs:
             for ks, kn in k_runs:
+                mult = rcount * qcount * gn * kn
                 for i, (cs, cn) in enumerate(c_runs):
                     tile = _tile(w, gs, ks, cs, rows, cols)
-                    mult = rcount * qcount * gn * kn
                     if i == 0:   # the first input-channel slice starts from zero
-                        add(tmpl.cost(tile, array, False), mult)
+                        pieces.append((cost(tile, array, False), mult))
                         cn -= 1
                     if cn > 0:   # later slices bring the partial sums back first
-                        add(tmpl.cost(tile, array, True), mult * cn)
+                        pieces.append((cost(tile, array, True), mult * cn))
+    if len(pieces) == 1 and pieces[0][1] == 1:
+        return pieces[0][0]      # (one tile, run once: its own cost, the same sums)
+    cycles = active = 0
+    total = [0.0] * _N_COUNTS
+    for piece, n in pieces:
+        cycles += piece.cycles * n
+        active = max(active, piece.active_pes)
+        total = [t + v * n for t, v in zip(total, piece.counts.values())]   # (same sums)
     return ArrayCost(cycles, Counts(*total), active)
 
 

@@ -157,20 +157,20 @@ _PERMS = tuple(permutations(LOOPS))
 _BIT = {lp: 1 << i for i, lp in enumerate(LOOPS)}
 
 
-def _least_traffic_order(ifmap: int, weights: int, outs: int, trips: dict) -> tuple[str, ...]:
+def _least_traffic_order(ifmap: int, weights: int, outs: int, t_k: int, t_c: int, t_p: int,
+                         t_q: int) -> tuple[str, ...]:
     """The tiled loops in the first order (of ``permutations(LOOPS)``) that moves the least
     traffic (§6.2), for one candidate: ``ifmap``, ``weights`` and ``outs`` are the words each
-    operand moves when fetched once."""
-    mask = sum(_BIT[lp] for lp in LOOPS if trips[lp] > 1)
-    t_k, t_p, t_q, t_c = trips["K"], trips["P"], trips["Q"], trips["C"]
-    best = best_perm = None
+    operand moves when fetched once, ``t_k`` … ``t_q`` the trips of each loop."""
+    mask = (t_k > 1) | (t_c > 1) << 1 | (t_p > 1) << 2 | (t_q > 1) << 3   # (LOOPS' bits)
+    best = best_order = None
     # (orders that refetch alike move the same traffic: only the first of each is tried)
-    for perm, (k, p, q, c) in _distinct_orders(mask):
+    for order, (k, p, q, c) in _distinct_orders(mask):
         traffic = (ifmap * (t_k if k else 1) + weights * (t_p if p else 1) * (t_q if q else 1)
                    + outs * (2 * (t_c if c else 1) - 1))
         if best is None or traffic < best:
-            best, best_perm = traffic, perm
-    return tuple(lp for lp in best_perm if trips[lp] > 1)
+            best, best_order = traffic, order
+    return best_order
 
 
 _DISTINCT: dict[int, tuple] = {}   # mask -> orders (once per process: not a cost memo that
@@ -180,9 +180,10 @@ _DISTINCT: dict[int, tuple] = {}   # mask -> orders (once per process: not a cos
 def _distinct_orders(mask: int) -> tuple:
     """(first order, what it refetches) for each distinct refetch pattern among the orders, in
     order of ``permutations(LOOPS)``, for one set of tiled loops (``mask`` has bit i set when
-    LOOPS[i] is tiled).  What an order refetches (§6.2): whether K's trips multiply the ifmap,
-    P's and Q's the weights and C's the partial sums — true when the loop does not index the
-    operand and comes before (outside) a tiled loop that does."""
+    LOOPS[i] is tiled); an order is given by its tiled loops only.  What an order refetches
+    (§6.2): whether K's trips multiply the ifmap, P's and Q's the weights and C's the partial
+    sums — true when the loop does not index the operand and comes before (outside) a tiled
+    loop that does."""
     hit = _DISTINCT.get(mask)
     if hit is None:
         def refetched(perm, x, op):
@@ -192,8 +193,8 @@ def _distinct_orders(mask: int) -> tuple:
         for perm in _PERMS:
             seen.setdefault((refetched(perm, "K", "ifmap"), refetched(perm, "P", "weight"),
                              refetched(perm, "Q", "weight"), refetched(perm, "C", "ofmap")),
-                            perm)
-        hit = _DISTINCT[mask] = tuple((perm, pattern) for pattern, perm in seen.items())
+                            tuple(lp for lp in perm if mask & _BIT[lp]))
+        hit = _DISTINCT[mask] = tuple((order, pattern) for pattern, order in seen.items())
     return hit
 
 
@@ -343,6 +344,19 @@ class _PerCandidate(dict):
         return value
 
 
+class _OneCandidate(dict):
+    """One candidate's tile sizes (or trip counts) by dimension, as Python ints, each looked
+    up on first use."""
+
+    def __init__(self, lists: tuple, idx: tuple, i: int) -> None:
+        self.lists, self.idx, self.i = lists, idx, i
+
+    def __missing__(self, dim: str) -> int:
+        j = "GKCPQ".index(dim)
+        value = self[dim] = self.lists[j].item(self.idx[j].item(self.i))
+        return value
+
+
 @lru_cache(maxsize=256)
 def _cycle_tables(w: Workload, tmpl, array: ArraySpec, gran):
     """The template's tables of array cycles over the layer's tile-size lists (shared by every
@@ -400,10 +414,9 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
         elif len(sel) <= _FEW:
             # a few candidates (a tie run): one at a time with Python ints, cheaper than the
             # template's array operations on a few elements
-            return np.array([float(tmpl.compute_bound(
-                w, array, {d: s.item(ix.item(i)) for d, s, ix in zip("GKCPQ", lists, idx)},
-                {d: t.item(ix.item(i)) for d, t, ix in zip("GKCPQ", lay.trips, idx)}))
-                for i in sel.tolist()])
+            return np.array([float(tmpl.compute_bound(w, array, _OneCandidate(lists, idx, i),
+                                                      _OneCandidate(lay.trips, idx, i)))
+                             for i in sel.tolist()])
         else:
             sub = tuple(i.take(sel) for i in idx)
             lower = tmpl.compute_bound(w, array, _PerCandidate(lists, sub),
@@ -427,11 +440,15 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
                                        and cycles.shape == words.shape):
             cycles = np.broadcast_to(np.asarray(cycles, dtype=np.int64), words.shape)
 
+    g_s, k_s, c_s, p_s, q_s = lists
+    _, k_t, c_t, p_t, q_t = lay.trips
+
     def tiling(i: int) -> Tiling:
         # (``.item`` gives the Python int directly, faster than int(array[i]))
-        tr = {lp: t.item(ix.item(i)) for lp, t, ix in zip(LOOPS, lay.trips[1:], idx[1:])}
-        order = _least_traffic_order(base_i.item(i), weights, outs, tr)
-        return Tiling(*(s.item(ix.item(i)) for s, ix in zip(lists, idx)), order)
+        g, k, c, p, q = gi.item(i), ki.item(i), ci.item(i), pi.item(i), qi.item(i)
+        order = _least_traffic_order(base_i.item(i), weights, outs, k_t.item(k), c_t.item(c),
+                                     p_t.item(p), q_t.item(q))
+        return Tiling(g_s.item(g), k_s.item(k), c_s.item(c), p_s.item(p), q_s.item(q), order)
 
     return _Candidates(tiling, words, bound, cycles)
 
