@@ -61,12 +61,15 @@ class Simd:
         import numpy as np  # (with the tiling search, not at import)
 
         lanes = array.lanes
-        rows = _axis_reads(w, sizes["P"], w.stride_h, w.R, w.pad_top, w.H, w.P)
-        cols = _axis_reads(w, sizes["Q"], w.stride_w, w.S, w.pad_left, w.W, w.Q)
+        eltwise = w.kind is Kind.ELTWISE
+        rows = _axis_reads(eltwise, sizes["P"], w.stride_h, w.R, w.pad_top, w.H, w.P,
+                           index and index["P"])
+        cols = _axis_reads(eltwise, sizes["Q"], w.stride_w, w.S, w.pad_left, w.W, w.Q,
+                           index and index["Q"])
         # (candidates, row classes, column classes): tiles of each class pair, words per group
         count = rows[0][:, :, None] * cols[0][:, None, :]
         words = rows[1][:, :, None] * cols[1][:, None, :]
-        if w.kind is Kind.ELTWISE:
+        if eltwise:
             words = words * w.operands
         g = sizes["G"]
         total = 0
@@ -76,23 +79,35 @@ class Simd:
         return total
 
 
-def _axis_reads(w: Workload, size, stride: int, kernel: int, pad_lo: int, extent: int,
-                out: int):
+def _axis_reads(eltwise: bool, size, stride: int, kernel: int, pad_lo: int, extent: int,
+                out: int, index=None):
     """Per candidate tile size along one axis: (tiles of each class, in-bound rows a tile of
-    that class reads) as two (candidates, classes) arrays, classes padded with empty ones."""
+    that class reads) as two (candidates, classes) arrays, classes padded with empty ones.
+    ``index``: the distinct sizes and each candidate's place in them, when known."""
     import numpy as np
 
-    uniq, inv = np.unique(size, return_inverse=True)
+    uniq, inv = index or np.unique(size, return_inverse=True)
+    tiles, reads = _reads_table(eltwise, out, tuple(uniq.tolist()), stride, kernel, pad_lo,
+                                extent)
+    return tiles.take(inv, axis=0), reads.take(inv, axis=0)
+
+
+@lru_cache(maxsize=1024)   # (a square map's rows and columns share it)
+def _reads_table(eltwise: bool, out: int, sizes: tuple[int, ...], stride: int, kernel: int,
+                 pad_lo: int, extent: int):
+    """``_axis_reads`` over the distinct sizes: (sizes, classes) arrays."""
+    import numpy as np
+
     per_size = []
-    for s in uniq.tolist():
+    for s in sizes:
         classes = axis_tiles(out, s, stride, kernel, pad_lo, extent)
-        if w.kind is Kind.ELTWISE:
+        if eltwise:
             per_size.append([(n, cls[0]) for cls, n in classes])
         else:
             per_size.append([(n, inbound(cls[0], stride, kernel, cls[2], cls[1]))
                              for cls, n in classes])
     width = max(len(c) for c in per_size)
-    table = np.zeros((len(uniq), width, 2), dtype=np.int64)
+    table = np.zeros((len(sizes), width, 2), dtype=np.int64)
     for i, c in enumerate(per_size):
         table[i, :len(c)] = c
-    return table[inv, :, 0], table[inv, :, 1]
+    return table[:, :, 0], table[:, :, 1]
