@@ -218,8 +218,8 @@ class WeightStationary:
         k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
         c_folds, n_full, first_full, first_edge, ru, by_rows, by_first = _channel_side(
             w.C, tuple(c_s.tolist()), array.rows)
-        # per (P size, Q size): buffer tiles, Σa · Σb, and the in-bound products x = a · b
-        # with their weights (tiles × taps; tiles at the last tap)
+        # per (P size, Q size), flattened (Q inner): buffer tiles, Σa · Σb, and the in-bound
+        # products x = a · b with their weights (tiles × taps; tiles at the last tap)
         tiles, sums, x, wt = _pair_table(
             (w.P, tuple(p_s.tolist()), w.stride_h, w.R, w.pad_top, w.H),
             (w.Q, tuple(q_s.tolist()), w.stride_w, w.S, w.pad_left, w.W))
@@ -231,9 +231,9 @@ class WeightStationary:
             # first preload, Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
             # (the folds of each C size by r_u, ``by_rows``, and the tiles' first folds,
             # ``by_first``, weigh them)
-            e = np.maximum(ru[:, None] - x[:, :, None, :], 0) @ wt      # (P, Q, r_u, 2)
-            exposed = e[:, :, :, 0] @ by_rows                           # (P, Q, C size)
-            per_tile = tiles * (2 * (n_full * first_full + first_edge)) - e[:, :, :, 1] @ by_first
+            e = wt @ np.maximum(ru - x, 0)                      # (P × Q, 2, r_u)
+            exposed = e[:, 0] @ by_rows                           # (P × Q, C size)
+            per_tile = tiles * (2 * (n_full * first_full + first_edge)) - e[:, 1] @ by_first
         else:
             # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
             exposed = (w.C * w.R * w.S) * tiles
@@ -341,16 +341,18 @@ def _axis_table(out: int, sizes: tuple[int, ...], stride: int, kernel: int, pad_
 @lru_cache(maxsize=256)   # (a network needs under 20; entries are up to ~120 KB)
 def _pair_table(rows: tuple, cols: tuple):
     """For every (row tile size, column tile size), ``rows`` and ``cols`` being the arguments
-    of ``_axis_table``: the buffer tiles and Σ a · Σ b, as (P sizes, Q sizes, 1) arrays, the
-    products x = a · b of their in-bound counts (P sizes, Q sizes, width) and the products of
-    their weights (P sizes, Q sizes, width, 2)."""
+    of ``_axis_table``, flattened (column sizes inner): the buffer tiles and Σ a · Σ b, as
+    (pairs, 1) arrays, the products x = a · b of their in-bound counts (pairs, width, 1) and
+    the products of their weights (pairs, 2, width) — shaped so a pair's weights multiply its
+    max(0, r_u − x) as one small matrix product."""
     p_n, p_sum, p_x, p_w = _axis_table(*rows)
     q_n, q_sum, q_x, q_w = _axis_table(*cols)
-    shape = (len(p_n), len(q_n))
-    x = (p_x[:, None, :, None] * q_x[None, :, None, :]).reshape(*shape, -1)
-    wt = (p_w[:, None, :, None, :] * q_w[None, :, None, :, :]).reshape(*shape, -1, 2)
-    tiles = (p_n[:, None] * q_n[None, :])[:, :, None]
-    return tiles, (p_sum[:, None] * q_sum[None, :])[:, :, None], x, wt
+    pairs = len(p_n) * len(q_n)
+    x = (p_x[:, None, :, None] * q_x[None, :, None, :]).reshape(pairs, -1, 1)
+    p_w, q_w = p_w.transpose(0, 2, 1), q_w.transpose(0, 2, 1)        # (sizes, 2, width)
+    wt = (p_w[:, None, :, :, None] * q_w[None, :, :, None, :]).reshape(pairs, 2, -1)
+    return ((p_n[:, None] * q_n[None, :]).reshape(pairs, 1),
+            (p_sum[:, None] * q_sum[None, :]).reshape(pairs, 1), x, wt)
 
 
 def _folds_of(g, c, k, array):
