@@ -95,26 +95,44 @@ def dram_words(w: Workload, t: Tiling) -> tuple[float, float, float, float]:
     trips = {"K": -(-w.K // t.K), "C": -(-w.C // t.C), "P": -(-w.P // t.P),
              "Q": -(-w.Q // t.Q)}
     if w.kind is Kind.ELTWISE:
-        base = {"ifmap": w.operands * w.G * w.P * w.Q, "weight": 0,
-                "ofmap": w.ofmap_elems}
+        ifmap, weights = w.operands * w.G * w.P * w.Q, 0
     else:
         rows_in = footprint(w.P, t.P, w.stride_h, w.R, w.pad_top, w.H)
         cols_in = footprint(w.Q, t.Q, w.stride_w, w.S, w.pad_left, w.W)
-        base = {"ifmap": w.G * w.C * rows_in * cols_in, "weight": w.weight_elems,
-                "ofmap": w.ofmap_elems}
-    factor = {}
-    for op, rel in RELEVANT.items():
-        inner = max((i for i, lp in enumerate(t.order) if lp in rel and trips[lp] > 1),
-                    default=0)   # no tiled loop indexes it: fetched once
-        f = 1
-        for lp in t.order[:inner]:
-            if lp not in rel:
-                f *= trips[lp]
-        factor[op] = f
-    writes = base["ofmap"] * factor["ofmap"]
+        ifmap, weights = w.G * w.C * rows_in * cols_in, w.weight_elems
+    outs = w.ofmap_elems
+    f_ifmap, f_weight, f_ofmap = _refetch_factors(t.order, trips)
+    writes = outs * f_ofmap
     # a fused add reads its other operand(s) once, as the final outputs drain
-    return (base["ifmap"] * factor["ifmap"] + w.residual * base["ofmap"],
-            base["weight"] * factor["weight"], writes - base["ofmap"], writes)
+    return (ifmap * f_ifmap + w.residual * outs, weights * f_weight, writes - outs, writes)
+
+
+def _refetch_factors(order: tuple[str, ...], trips: dict) -> list[int]:
+    """How many times the ifmap, the weights and the outputs are each fetched under the loop
+    order ``order`` (outermost first): an operand's tile is fetched again each time a loop
+    outside its innermost relevant tiled loop advances, unless that loop also indexes it."""
+    mask = sum(1 << i for i, lp in enumerate(order) if trips[lp] > 1)
+    key = (order, mask)
+    loops = _REFETCHED.get(key)
+    if loops is None:
+        loops = []
+        for rel in (RELEVANT["ifmap"], RELEVANT["weight"], RELEVANT["ofmap"]):
+            inner = max((i for i, lp in enumerate(order) if lp in rel and mask >> i & 1),
+                        default=0)   # no tiled loop indexes it: fetched once
+            loops.append(tuple(lp for lp in order[:inner] if lp not in rel))
+        loops = _REFETCHED[key] = tuple(loops)
+    out = []
+    for outer in loops:
+        f = 1
+        for lp in outer:
+            f *= trips[lp]
+        out.append(f)
+    return out
+
+
+# (loop order, which of its loops have more than one trip) -> the loops whose trips multiply
+# each operand's fetches (once per process: at most a few hundred orders, not a cost memo)
+_REFETCHED: dict[tuple, tuple] = {}
 
 
 _N_COUNTS = len(Counts().values())
