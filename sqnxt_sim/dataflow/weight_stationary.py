@@ -90,24 +90,22 @@ def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
 
     # A pass's weights load through the top row while the pass before it streams (RF ≥ 2),
     # so a preload of r_u rows exposes max(0, r_u − pixels the previous pass streamed); the
-    # very first preload is exposed whole.
-    def exposed(ru: int, hidden: int) -> int:
-        return max(0, ru - hidden) if rf >= 2 else ru
-
-    within = lambda ru: sum(exposed(ru, x) for x in xs[:-1])  # noqa: E731
-    preload = folds[0][0] - exposed(folds[0][0], xs[-1])
-    for ru, _, _, n in folds:
-        preload += n * (within(ru) + exposed(ru, xs[-1]))
-    n_folds = sum(n for *_, n in folds)
-    drain = max(ru for ru, *_ in folds)
-    cycles = n_folds * in_px + preload + drain
-
+    # very first preload is exposed whole (its last tap's share is added back).
+    first = folds[0][0]
+    preload = first - max(0, first - xs[-1]) if rf >= 2 else 0
+    n_folds = drain = active = 0
     macs = rf_w = array = writes = 0.0
     for ru, cu, useful, n in folds:
+        preload += n * (sum(ru - x for x in xs if x < ru) if rf >= 2 else ru * taps)
+        n_folds += n
+        drain = max(drain, ru)
+        active = max(active, useful)
         macs += n * in_px * useful
         rf_w += n * taps * useful
         array += n * (in_px * ru * cu * 2 + taps * cu * ru * (ru + 1) / 2)  # stream, chain,
         writes += n * in_px * cu                                            # preload
+    cycles = n_folds * in_px + preload + drain
+
     # input words read: each streamed pixel brings one input per mapped row
     k_folds = 1 if pack > 1 else -(-w.K // cols)
     ifmap = in_px * w.C * w.G * k_folds
@@ -117,7 +115,6 @@ def ws_cost(w: Workload, rows: int, cols: int, rf: int, psum_in: bool = False,
     counts = Counts(macs=macs, rf_reads=macs, rf_writes=rf_w, array=array,
                     sram_ifmap_reads=ifmap, sram_weight_reads=rf_w,
                     sram_psum_reads=psum_reads, sram_writes=writes)
-    active = max(useful for _, _, useful, _ in folds)
     return ArrayCost(int(cycles), counts, active)
 
 
