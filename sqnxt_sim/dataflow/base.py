@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import chain
 from typing import Protocol
 
 from ..errors import AcceleratorError
@@ -214,22 +215,19 @@ def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, exten
     first = -(-pad_lo // step)                   # the first tile whose input starts in the map
     last = min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step)
     c: dict = {}
-
-    def visit(tiles) -> None:
-        for i in tiles:
-            p0 = i * size
-            n = min(size, out - p0)
-            lo = p0 * stride - pad_lo
-            hi = (p0 + n - 1) * stride - pad_lo + kernel
-            cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
-            c[cls] = c.get(cls, 0) + 1
-
-    if first <= last:
-        visit(range(first))
-        c[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
-        visit(range(last + 1, n_tiles))
-    else:
-        visit(range(n_tiles))
+    # (the tiles before the first inner one, then the inner ones at once — marked -1 — then
+    # those after the last)
+    for i in (chain(range(first), (-1,), range(last + 1, n_tiles)) if first <= last
+              else range(n_tiles)):
+        if i < 0:
+            c[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
+            continue
+        p0 = i * size
+        n = min(size, out - p0)
+        lo = p0 * stride - pad_lo
+        hi = (p0 + n - 1) * stride - pad_lo + kernel
+        cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
+        c[cls] = c.get(cls, 0) + 1
     return tuple(c.items())
 
 

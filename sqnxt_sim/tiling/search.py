@@ -281,7 +281,7 @@ class _Candidates:
     """Every candidate tiling of one layer on one buffer, each with its least-traffic order."""
 
     tilings: Callable[[int], Tiling]   # candidate index -> its tiling (built on demand)
-    words: np.ndarray        # DRAM words moved, per candidate
+    words: np.ndarray        # DRAM words moved, per candidate (integers)
     bound: Callable[..., np.ndarray]  # (candidate indices, default all) -> a lower bound on
                                        # their array cycles
     cycles: np.ndarray | None   # the exact array cycles, per candidate, where the template
@@ -318,7 +318,7 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
     else:
         # the widest fitting width of each choice is the count of those that fit − 1
         qi = (lay.need <= cap).sum(axis=0) - 1
-        key = qi.astype(np.int16).tobytes()    # (a size list is far shorter than 2**15)
+        key = qi.tobytes()
         gi, ki, ci, pi = lay.grid
         if qi.min() >= 0:                      # (the usual case: every choice fits)
             return _Fit((gi, ki, ci, pi, qi), key, lay, gran)
@@ -403,7 +403,8 @@ def _vector_candidates(w: Workload, tmpl, array: ArraySpec, fit: _Fit) -> _Candi
     # (min(a + r, b + r) = min(a, b) + r: the weights' refetch is added once)
     words = np.minimum(np.minimum(base_i + psums, ifmap_k + outs) + refetch_w,
                        ifmap_k + weights + psums)
-    words = (words + w.residual * outs if w.residual else words).astype(np.float64)
+    if w.residual:
+        words = words + w.residual * outs     # (int64: a front's member takes it as a float)
     sizes = _PerCandidate(lists, idx)
     trips = _PerCandidate(lay.trips, idx, K=t_k, C=t_c)
 
@@ -565,7 +566,7 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
         if len(head) > 1:
             head = head[np.lexsort((head, cands.bound(head)))]
         i = head.item(0)
-        return ((cands.tilings(i), cycles.item(i), words.item(i)),)
+        return ((cands.tilings(i), cycles.item(i), float(words.item(i))),)
     rest = rest[np.lexsort((cycles.take(rest), words.take(rest)))]  # (stable: ties keep their
     walk = np.concatenate((head, rest))                              # place)
     cycles, words = cycles.take(walk), words.take(walk)
@@ -587,7 +588,7 @@ def _exact_front(cands: _Candidates) -> tuple[tuple[Tiling, int, float], ...]:
                     end += 1
                 run = walk[pos:end + 1]
                 members[j] = run[np.lexsort((run, cands.bound(run)))[0]]
-    return tuple((cands.tilings(i), cands.cycles.item(i), cands.words.item(i))
+    return tuple((cands.tilings(i), cands.cycles.item(i), float(cands.words.item(i)))
                  for i in members.tolist())
 
 
