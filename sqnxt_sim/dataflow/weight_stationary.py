@@ -209,36 +209,52 @@ class WeightStationary:
         where ``tiled_cycles`` has no closed form."""
         if w.kind is not Kind.CONV or (array.ws_pack_groups and w.G > 1):
             return None
-        import numpy as np  # (with the tiling search, not at import)
-
         k_s, c_s, p_s, q_s = lists["K"], lists["C"], lists["P"], lists["Q"]
         k_folds, k_tiles = _filter_side(w.K, tuple(k_s.tolist()), array.cols)
-        c_folds, n_full, first_full, first_edge, ru, by_rows, by_first = _channel_side(
-            w.C, tuple(c_s.tolist()), array.rows)
-        # per (P size, Q size), flattened (Q inner): buffer tiles, Σa · Σb, and the in-bound
-        # products x = a · b with their weights (tiles × taps; tiles at the last tap)
-        tiles, sums, x, wt = _pair_table(
+        # (the rest does not depend on K: layers that differ only in it share it)
+        streams, per_tile = _stream_tables(
+            w.C, tuple(c_s.tolist()), w.G, array.rows, array.rf_registers >= 2,
             (w.P, tuple(p_s.tolist()), w.stride_h, w.R, w.pad_top, w.H),
             (w.Q, tuple(q_s.tolist()), w.stride_w, w.S, w.pad_left, w.W))
-        if array.rf_registers >= 2:
-            # Σ over the pixel counts x = a · b of the row and column tiles' taps of
-            # max(0, r_u − x) for every r_u that occurs, with the weights of every tap
-            # (column 0) and of the last tap only (column 1): the exposed preloads of the
-            # folds using N_r rows, c mod N_r rows and c_edge mod N_r rows, and each tile's
-            # first preload, Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last)
-            # (the folds of each C size by r_u, ``by_rows``, and the tiles' first folds,
-            # ``by_first``, weigh them)
-            e = wt @ np.maximum(ru - x, 0)                      # (P × Q, 2, r_u)
-            exposed = e[:, 0] @ by_rows                           # (P × Q, C size)
-            per_tile = tiles * (2 * (n_full * first_full + first_edge)) - e[:, 1] @ by_first
-        else:
-            # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
-            exposed = (w.C * w.R * w.S) * tiles
-            per_tile = (n_full * first_full + first_edge) * tiles
-        # (both are (P, Q, C size) already: c_folds, by_rows and by_first have the C sizes)
-        streams = sums * c_folds + exposed
-        return (streams.reshape(-1) if w.G == 1 else w.G * streams.reshape(-1),
-                per_tile.reshape(-1), k_folds, k_tiles, len(q_s), len(c_s))
+        return streams, per_tile, k_folds, k_tiles, len(q_s), len(c_s)
+
+
+@lru_cache(maxsize=256)
+def _stream_tables(C: int, c_sizes: tuple[int, ...], G: int, rows: int, double: bool,
+                   p_axis: tuple, q_axis: tuple):
+    """``cycle_tables``' per (P size, Q size, C size) tables, flattened (C inner): G times the
+    streamed and exposed-preload cycles per filter fold, and the cycles each buffer tile
+    adds; ``double``: the RF holds two weights (a preload hides behind the pass before);
+    ``p_axis``/``q_axis``: the arguments of ``_axis_table`` for the rows and the columns."""
+    import numpy as np  # (with the tiling search, not at import)
+
+    c_folds, n_full, first_full, first_edge, ru, by_rows, by_first = _channel_side(
+        C, c_sizes, rows)
+    # per (P size, Q size), flattened (Q inner): buffer tiles, Σa · Σb, and the in-bound
+    # products x = a · b with their weights (tiles × taps; tiles at the last tap)
+    tiles, sums, x, wt = _pair_table(p_axis, q_axis)
+    if double:
+        # Σ over the pixel counts x = a · b of the row and column tiles' taps of
+        # max(0, r_u − x) for every r_u that occurs, with the weights of every tap
+        # (row 0) and of the last tap only (row 1): the exposed preloads of the folds using
+        # N_r rows, c mod N_r rows and c_edge mod N_r rows, and each tile's first preload,
+        # Σ min(r_0, x_last) = r_0 · tiles − Σ max(0, r_0 − x_last) (the folds of each C
+        # size by r_u, ``by_rows``, and the tiles' first folds, ``by_first``, weigh them)
+        e = wt @ np.maximum(ru - x, 0)                      # (P × Q, 2, r_u)
+        exposed = e[:, 0] @ by_rows                           # (P × Q, C size)
+        per_tile = tiles * (2 * (n_full * first_full + first_edge)) - e[:, 1] @ by_first
+    else:
+        # every preload is exposed whole: Σ over the folds of r_u = c, for every tap
+        exposed = (C * p_axis[3] * q_axis[3]) * tiles
+        per_tile = (n_full * first_full + first_edge) * tiles
+    # (both are (P × Q, C size) already: c_folds, by_rows and by_first have the C sizes)
+    streams = (sums * c_folds + exposed).reshape(-1)
+    if G > 1:
+        streams *= G
+    per_tile = per_tile.reshape(-1)
+    streams.setflags(write=False)      # (shared by every layer that differs only in K)
+    per_tile.setflags(write=False)
+    return streams, per_tile
 
 
 def _classes(total: int, size, trips):
