@@ -103,6 +103,31 @@ def test_ws_vectorised_cycles_equal_the_per_tile_sum(w, acc, rf, pack):
         ws_pack_groups=pack))
 
 
+def test_ws_layers_differing_only_in_k_share_their_stream_tables():
+    """WS's per (P, Q, C size) tables do not depend on K: two layers that differ only in it
+    read the same arrays (shared, so read-only), and each one's cycles are still the per-tile
+    sum of its own tiles."""
+    from dataclasses import replace
+
+    from sqnxt_sim.tiling.search import _layout
+
+    acc = Accelerator(rows=8, cols=8, rf_registers=2, buffer_kb=4.0)
+    tmpl = template("ws")
+    array = tmpl.key(acc.array)
+    w1 = Workload(Kind.CONV, G=1, K=12, C=20, P=9, Q=7, R=3, S=3, pad_top=1, pad_bottom=1,
+                  pad_left=1, pad_right=1)
+    w2 = replace(w1, K=40)
+    tables = []
+    for w in (w1, w2):
+        lists = _layout(w, tmpl.granularity(w, array)).lists
+        tables.append(tmpl.cycle_tables(w, array, dict(zip("GKCPQ", lists))))
+        _check_tiled_cycles(w, "ws", acc)
+    (streams1, per_tile1, k_folds1, *_), (streams2, per_tile2, k_folds2, *_) = tables
+    assert streams1 is streams2 and per_tile1 is per_tile2
+    assert not streams1.flags.writeable and not per_tile1.flags.writeable
+    assert k_folds1.tolist() != k_folds2.tolist()     # (K's own side is the layer's)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(1, 80), st.data(), st.integers(1, 4), st.integers(1, 11), st.integers(0, 6),
        st.integers(-2, 200))
