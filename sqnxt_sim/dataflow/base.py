@@ -203,6 +203,16 @@ def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
     return total
 
 
+def tile_span(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
+              ) -> tuple[int, int, int]:
+    """(tiles of ``size`` output rows or columns along one axis, the first and the last of
+    those that are full and read inside the map, with no padding): the tiles from ``first``
+    to ``last`` are all alike (none when first > last); only the others need a look."""
+    step = size * stride
+    return (-(-out // size), -(-pad_lo // step),
+            min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step))
+
+
 @lru_cache(maxsize=65536)
 def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
                ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
@@ -210,10 +220,7 @@ def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, exten
     the input each tile reads (padding excluded) and the padding it sees; in the order the
     tiles first show them.  The full tiles whose input lies inside the map are all alike and
     counted at once rather than visited."""
-    n_tiles = -(-out // size)
-    step = size * stride
-    first = -(-pad_lo // step)                   # the first tile whose input starts in the map
-    last = min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step)
+    n_tiles, first, last = tile_span(out, size, stride, kernel, pad_lo, extent)
     c: dict = {}
     # (the tiles before the first inner one, then the inner ones at once — marked -1 — then
     # those after the last)

@@ -24,6 +24,7 @@ no weights and are not supported.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain
 
 from ..hardware.parts import ArraySpec
 from ..workload import Kind, Workload
@@ -31,10 +32,10 @@ from .base import (
     ArrayCost,
     Counts,
     Granularity,
-    axis_tiles,
     channel_tiles_bound,
     inbound,
     register,
+    tile_span,
 )
 
 
@@ -314,24 +315,29 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     """The tiles of ``size`` output rows (or columns) along one axis, for the WS streams: (how
     many tiles, Σ over them of their in-bound rows at every tap offset, and those in-bound
     counts as {value: (tiles × offsets having it, tiles having it at the last offset)})."""
-    n = total = 0
+    n_tiles, first, last = tile_span(out, size, stride, kernel, pad_lo, extent)
     values: dict[int, list[int]] = {}
-    for (o, extent_t, pad_t, pad_hi), count in axis_tiles(out, size, stride, kernel, pad_lo,
-                                                          extent):
-        n += count
-        if pad_t == pad_hi == 0 and extent_t == (o - 1) * stride + kernel:
-            # a tile inside the map reads every tap of each of its o rows
-            total += count * o * kernel
-            ws = values.setdefault(o, [0, 0])
-            ws[0] += count * kernel
-            ws[1] += count
-            continue
-        per_tap = _tap_inbound(o, stride, kernel, pad_t, extent_t)
-        total += count * sum(per_tap)
+    total = 0
+    if first <= last:
+        # the tiles inside the map read every tap of each of their rows
+        inner = last - first + 1
+        total = inner * size * kernel
+        values[size] = [inner * kernel, inner]
+        edges = chain(range(first), range(last + 1, n_tiles))
+    else:
+        edges = range(n_tiles)
+    for i in edges:       # (the few at either end, one by one)
+        p0 = i * size
+        o = min(size, out - p0)
+        lo = p0 * stride - pad_lo
+        hi = (p0 + o - 1) * stride - pad_lo + kernel
+        per_tap = _tap_inbound(o, stride, kernel, max(0, -lo),
+                               max(1, min(hi, extent) - max(lo, 0)))
+        total += sum(per_tap)
         for a in per_tap:
-            values.setdefault(a, [0, 0])[0] += count
-        values[per_tap[-1]][1] += count
-    return n, total, tuple((a, *ws) for a, ws in values.items())
+            values.setdefault(a, [0, 0])[0] += 1
+        values[per_tap[-1]][1] += 1
+    return n_tiles, total, tuple((a, *ws) for a, ws in values.items())
 
 
 @lru_cache(maxsize=1024)
