@@ -214,14 +214,20 @@ class _Layout:
     ``lists`` are the G, K, C, P, Q tile-size lists (arrays) and ``trips`` each size's trip
     count along its dimension; ``grid`` the places in them of every (G, K, C, P) choice (and
     of every width, for a weightless layer, which keeps them all); ``need`` twice the working
-    set of each choice at each width (weighted: widths × choices) or of each choice
-    (weightless); ``rows_in``/``cols_in`` the input rows (columns) all the tiles of each P (Q)
+    set of each choice (weightless), or None; ``terms`` what twice a weighted choice's working
+    set at width q is made of, (x, y, z, input columns, widths): x · columns[q] + y + z ·
+    widths[q], x, y and z broadcasting over the (G, K, C, P) sizes (``_widths_need`` works it
+    out for every width and choice when a buffer needs it); ``whole`` twice the working set
+    of the whole layer (weighted: the largest, so a buffer it fits takes every choice at its
+    full width); ``rows_in``/``cols_in`` the input rows (columns) all the tiles of each P (Q)
     size read (None for an element-wise add)."""
 
     lists: tuple
     trips: tuple
     grid: tuple
-    need: np.ndarray
+    need: np.ndarray | None
+    terms: tuple | None
+    whole: int
     rows_in: np.ndarray | None
     cols_in: np.ndarray | None
 
@@ -237,6 +243,7 @@ def _layout(w: Workload, gran) -> _Layout:
     g_s, k_s, c_s, p_s, q_s = lists
     rows_need, rows_in = _axis_arrays(w.P, gran.P, w.stride_h, w.R, w.pad_top, w.H)
     cols_need, cols_in = _axis_arrays(w.Q, gran.Q, w.stride_w, w.S, w.pad_left, w.W)
+    need = terms = None
     if not w.has_weights:        # every width is a candidate (see candidates())
         grid = gi, ki, ci, pi, qi = tuple(a.ravel() for a in np.indices(
             (len(g_s), len(k_s), len(c_s), len(p_s), len(q_s))))
@@ -245,19 +252,31 @@ def _layout(w: Workload, gran) -> _Layout:
                     else G * c_s[ci] * rows_need[pi] * cols_need[qi] + G * k_s[ki] * P * Q)
     else:
         grid = _grid(len(g_s), len(k_s), len(c_s), len(p_s))
-        # twice the working set of every width × every (G, K, C, P) choice, as a (Q, G, K,
-        # C, P) array (the choices in the grid's order) read as widths × choices (a buffer's
-        # fit then adds up rows, not strided columns); it grows with the width, so the widths
-        # that fit a buffer are a prefix.  (The factor 2 goes on the small factors.)
-        Q, G2 = q_s[:, None, None, None, None], 2 * g_s[None, :, None, None, None]
-        K, C = k_s[None, None, :, None, None], c_s[None, None, None, :, None]
-        P = p_s[None, None, None, None, :]
-        gc, gk = G2 * C, G2 * K
-        need = (gc * rows_need * cols_need[:, None, None, None, None] + gk * C * (w.R * w.S)
-                + gk * P * (1 + w.residual) * Q).reshape(len(q_s), -1)
+        # twice a choice's working set at width q: its ifmap, weight and ofmap tiles (the
+        # factor 2 on the small factors), each growing with every tile size
+        G2 = 2 * g_s[:, None, None, None]
+        K, C = k_s[None, :, None, None], c_s[None, None, :, None]
+        gk = G2 * K
+        terms = (G2 * C * rows_need,                  # (G, 1, C, P) × the width's columns
+                 gk * C * (w.R * w.S),                # (G, K, C, 1)
+                 gk * p_s * (1 + w.residual),         # (G, K, 1, P) × the width
+                 cols_need, q_s)
     if w.kind is Kind.ELTWISE:
         rows_in = cols_in = None
-    return _Layout(lists, trips, grid, need, rows_in, cols_in)
+    whole = 2 * working_set(w, w.G, w.K, w.C, w.P, w.Q)
+    return _Layout(lists, trips, grid, need, terms, whole, rows_in, cols_in)
+
+
+@lru_cache(maxsize=256)
+def _widths_need(lay: _Layout) -> np.ndarray:
+    """Twice the working set of every width × every choice of a weighted layer, as a (widths,
+    choices) array, the choices in the grid's order (a buffer's fit then adds up rows, not
+    strided columns); it grows with the width, so the widths that fit a buffer are a prefix.
+    Worked out only for a buffer the whole layer does not fit."""
+    x, y, z, cols_need, q_s = lay.terms
+    n_q = len(q_s)
+    return (x * cols_need.reshape(n_q, 1, 1, 1, 1) + y
+            + z * q_s.reshape(n_q, 1, 1, 1, 1)).reshape(n_q, -1)
 
 
 @lru_cache(maxsize=4096)   # (a network's layers share most of their axes)
@@ -316,11 +335,16 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
         key = np.packbits(keep).tobytes()
         gi, ki, ci, pi, qi = lay.grid
     else:
-        # the widest fitting width of each choice is the count of those that fit − 1
-        qi = (lay.need <= cap).sum(axis=0) - 1
-        key = qi.tobytes()
         gi, ki, ci, pi = lay.grid
-        if qi.min() >= 0:                      # (the usual case: every choice fits)
+        if lay.whole <= cap:
+            # the whole layer fits, so every choice does at its full width (named by the
+            # empty key, which no other candidate set of a weighted layout has)
+            return _Fit((gi, ki, ci, pi, np.full(len(gi), len(lay.lists[4]) - 1)), b"", lay,
+                        gran)
+        # the widest fitting width of each choice is the count of those that fit − 1
+        qi = (_widths_need(lay) <= cap).sum(axis=0) - 1
+        key = qi.tobytes()
+        if qi.min() >= 0:                      # (every choice fits at some width)
             return _Fit((gi, ki, ci, pi, qi), key, lay, gran)
         keep = qi >= 0
     if not keep.any():
