@@ -343,7 +343,7 @@ def _fit(w: Workload, gran, cap: int) -> _Fit | None:
                         gran)
         # the widest fitting width of each choice is the count of those that fit − 1
         qi = (_widths_need(lay) <= cap).sum(axis=0) - 1
-        key = qi.tobytes()
+        key = qi.astype(np.int16).tobytes()    # (short keys: a size list is far shorter than 2**15)
         if qi.min() >= 0:                      # (every choice fits at some width)
             return _Fit((gi, ki, ci, pi, qi), key, lay, gran)
         keep = qi >= 0
