@@ -155,22 +155,6 @@ def inbound(extent_out: int, stride: int, kernel: int, pad_lo: int, size: int) -
     return total
 
 
-def block_inbound(start: int, count: int, stride: int, kernel: int, pad_lo: int,
-                  size: int) -> int:
-    """Input rows (or columns) inside the unpadded input that a block of ``count`` output rows
-    starting at ``start`` needs (its halo included).  With stride > kernel the windows do not
-    touch and the rows between them are never read."""
-    if stride <= kernel:
-        lo = start * stride - pad_lo
-        hi = (start + count - 1) * stride - pad_lo + kernel   # exclusive
-        return max(0, min(hi, size) - max(lo, 0))
-    total = 0
-    for p in range(start, start + count):
-        lo = p * stride - pad_lo
-        total += max(0, min(lo + kernel, size) - max(lo, 0))
-    return total
-
-
 @lru_cache(maxsize=65536)
 def footprint(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int) -> int:
     """Σ over the tiles of ``size`` output rows (or columns) along one axis of the input rows
