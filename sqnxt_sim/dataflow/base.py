@@ -197,6 +197,17 @@ def tile_span(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent
             min(out // size - 1, (extent + pad_lo - kernel - (size - 1) * stride) // step))
 
 
+def tile_class(i: int, out: int, size: int, stride: int, kernel: int, pad_lo: int,
+               extent: int) -> tuple[int, int, int, int]:
+    """Tile ``i`` of ``size`` output rows (or columns) along one axis as (out, in, pad_lo,
+    pad_hi): its rows, the input rows inside the map it reads, the padding it sees."""
+    p0 = i * size
+    n = min(size, out - p0)
+    lo = p0 * stride - pad_lo
+    hi = (p0 + n - 1) * stride - pad_lo + kernel
+    return n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent)
+
+
 @lru_cache(maxsize=65536)
 def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, extent: int
                ) -> tuple[tuple[tuple[int, int, int, int], int], ...]:
@@ -213,11 +224,7 @@ def axis_tiles(out: int, size: int, stride: int, kernel: int, pad_lo: int, exten
         if i < 0:
             c[(size, (size - 1) * stride + kernel, 0, 0)] = last - first + 1
             continue
-        p0 = i * size
-        n = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + n - 1) * stride - pad_lo + kernel
-        cls = (n, max(1, min(hi, extent) - max(lo, 0)), max(0, -lo), max(0, hi - extent))
+        cls = tile_class(i, out, size, stride, kernel, pad_lo, extent)
         c[cls] = c.get(cls, 0) + 1
     return tuple(c.items())
 

@@ -35,6 +35,7 @@ from .base import (
     channel_tiles_bound,
     inbound,
     register,
+    tile_class,
     tile_span,
 )
 
@@ -327,12 +328,8 @@ def _tap_values(out: int, size: int, stride: int, kernel: int, pad_lo: int, exte
     else:
         edges = range(n_tiles)
     for i in edges:       # (the few at either end, one by one)
-        p0 = i * size
-        o = min(size, out - p0)
-        lo = p0 * stride - pad_lo
-        hi = (p0 + o - 1) * stride - pad_lo + kernel
-        per_tap = _tap_inbound(o, stride, kernel, max(0, -lo),
-                               max(1, min(hi, extent) - max(lo, 0)))
+        o, extent_t, pad_t, _ = tile_class(i, out, size, stride, kernel, pad_lo, extent)
+        per_tap = _tap_inbound(o, stride, kernel, pad_t, extent_t)
         total += sum(per_tap)
         for a in per_tap:
             values.setdefault(a, [0, 0])[0] += 1
